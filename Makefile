@@ -1,0 +1,45 @@
+# Convenience wrapper around CMake. `make demo` and `make test` are the two
+# commands of the README; everything else is for working on eddy.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all demo test test-asan test-release test-tsan bench install clean
+
+all:
+	scripts/deps.sh build
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DEDDY_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build build -j$(JOBS)
+
+demo: all
+	./build/examples/tour
+
+# The whole suite under each driver: Debug with AddressSanitizer and
+# UndefinedBehaviorSanitizer, Release, and Debug with ThreadSanitizer.
+test: test-asan test-release test-tsan
+
+define run_suite
+	scripts/deps.sh test
+	cmake -S . -B $(1) -DEDDY_WERROR=ON $(2) $(CMAKE_FLAGS)
+	cmake --build $(1) -j$(JOBS)
+	cd $(1) && ctest --output-on-failure -j$(JOBS)
+endef
+
+test-asan:
+	$(call run_suite,build-asan,-DCMAKE_BUILD_TYPE=Debug -DEDDY_SANITIZE=address$(,)undefined)
+
+test-release:
+	$(call run_suite,build-release,-DCMAKE_BUILD_TYPE=Release)
+
+test-tsan:
+	$(call run_suite,build-tsan,-DCMAKE_BUILD_TYPE=Debug -DEDDY_SANITIZE=thread)
+
+bench:
+	bench/run.sh
+
+install: all
+	cmake --install build
+
+clean:
+	rm -rf build build-asan build-release build-tsan build-bench
+
+, := ,

@@ -1,0 +1,290 @@
+/*
+ * eddy: asynchronous programming for C.
+ *
+ * One event loop per thread, created on first use; no function takes a loop
+ * argument. Results are 0 (or a non-negative count) on success and a negative
+ * errno code on failure; ed_strerror() names every code. Durations are double
+ * seconds. Calls that return an ed_id return 0 on failure and set errno.
+ *
+ * This header is the whole public API. Functions whose name ends in _at are
+ * the real entry points behind macros that record the caller's file and line,
+ * so that every report about a watcher can say where it was made.
+ */
+#ifndef EDDY_H
+#define EDDY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EDDY_VERSION_MAJOR 0
+#define EDDY_VERSION_MINOR 1
+#define EDDY_VERSION_PATCH 0
+#define EDDY_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ED_API __attribute__((visibility("default")))
+#else
+#define ED_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Watchers
+ *
+ * A watcher is a callback the loop calls when something happens: the next
+ * tick (defer), a time (delay, repeat), an fd becoming readable or writable,
+ * a signal. Its id is 64-bit and never reused, so a stale id can never reach
+ * a newer watcher. A watcher is enabled and referenced when created; it can
+ * first fire in the tick after the one that created (or enabled) it.
+ *
+ * A callback returns 0, or a negative errno code to raise an error: the error
+ * handler gets it; without one, ed_run() stops at the end of that tick and
+ * returns it.
+ * --------------------------------------------------------------------- */
+
+typedef uint64_t ed_id; /* 0 is never a valid id */
+
+typedef int (*ed_callback)(ed_id id, void *data);
+typedef int (*ed_io_callback)(ed_id id, int fd, void *data);
+typedef int (*ed_signal_callback)(ed_id id, int signo, void *data);
+
+typedef enum ed_watcher_type {
+    ED_WATCHER_DEFER = 0,
+    ED_WATCHER_DELAY,
+    ED_WATCHER_REPEAT,
+    ED_WATCHER_READABLE,
+    ED_WATCHER_WRITABLE,
+    ED_WATCHER_SIGNAL
+} ed_watcher_type;
+#define ED_WATCHER_TYPES 6
+
+/* Calls cb once, in the next tick, before any other watcher of that tick, in
+ * creation order. The watcher is freed just before cb runs (its id is already
+ * invalid inside cb). A defer disabled before it runs stays registered until
+ * it is enabled and runs, or is cancelled. Errors: EINVAL (cb NULL), ENOMEM. */
+ED_API ed_id ed_defer_at(ed_callback cb, void *data, const char *file, int line);
+#define ed_defer(cb, data) ed_defer_at((cb), (data), __FILE__, __LINE__)
+
+/* Calls cb once, `seconds` after now (counted from creation, not from the
+ * next tick). Freed just before cb runs. Disabling and enabling it restarts
+ * the delay from the enable. Equal deadlines fire in creation order.
+ * Errors: EINVAL (cb NULL, seconds negative or NaN), ENOMEM. */
+ED_API ed_id ed_delay_at(double seconds, ed_callback cb, void *data, const char *file,
+                         int line);
+#define ed_delay(seconds, cb, data) ed_delay_at((seconds), (cb), (data), __FILE__, __LINE__)
+
+/* Calls cb every `interval` seconds until cancelled; the first call comes one
+ * interval after creation. The next deadline is the previous one plus the
+ * interval (no drift); periods missed while the loop was busy are skipped,
+ * never bursted; it fires at most once per tick, also with interval 0.
+ * Disabling does not free it: cancel it. Errors: EINVAL, ENOMEM. */
+ED_API ed_id ed_repeat_at(double interval, ed_callback cb, void *data, const char *file,
+                          int line);
+#define ed_repeat(interval, cb, data) ed_repeat_at((interval), (cb), (data), __FILE__, __LINE__)
+
+/* Calls cb on every tick while fd is readable (level-triggered; end of file
+ * and errors count as readable). Several watchers may share an fd. eddy does
+ * not own fd: cancel the watcher before closing it (a watcher left on a
+ * closed fd is reported through the error path and disabled). Regular files
+ * are always readable. Errors: EINVAL (fd < 0, cb NULL), ENOMEM. */
+ED_API ed_id ed_on_readable_at(int fd, ed_io_callback cb, void *data, const char *file,
+                               int line);
+#define ed_on_readable(fd, cb, data) ed_on_readable_at((fd), (cb), (data), __FILE__, __LINE__)
+
+/* As ed_on_readable, for writability. Sockets are nearly always writable:
+ * keep such a watcher disabled unless output is pending, or it fires on
+ * every tick. */
+ED_API ed_id ed_on_writable_at(int fd, ed_io_callback cb, void *data, const char *file,
+                               int line);
+#define ed_on_writable(fd, cb, data) ed_on_writable_at((fd), (cb), (data), __FILE__, __LINE__)
+
+/* Calls cb from the loop (never in signal context) after signo arrives.
+ * Signals that arrive together are delivered once. The first enabled watcher
+ * of a signal installs eddy's handler; when the last one is disabled or
+ * cancelled the previous disposition is restored. Each thread's loop watching
+ * a signal gets it. Usually unreferenced, so it does not keep the loop alive.
+ * Errors: EINVAL (signo outside 1..64, SIGKILL, SIGSTOP; cb NULL), ENOMEM,
+ * EMFILE (no fd left for the wake-up pipe). */
+ED_API ed_id ed_on_signal_at(int signo, ed_signal_callback cb, void *data, const char *file,
+                             int line);
+#define ed_on_signal(signo, cb, data) ed_on_signal_at((signo), (cb), (data), __FILE__, __LINE__)
+
+/* Enables a disabled watcher; it can fire from the next tick on. A delay or
+ * repeat restarts its countdown now; a defer is queued for the next tick.
+ * Returns 0 (also when already enabled), -ENOENT (unknown, fired or cancelled
+ * id: nothing changes), -ENOMEM. */
+ED_API int ed_enable(ed_id id);
+
+/* Disables a watcher at once: it does not fire, even later in this tick, and
+ * does not keep the loop alive. Unknown ids are ignored. Returns 0. */
+ED_API int ed_disable(ed_id id);
+
+/* Disables and frees a watcher; its id becomes invalid. Idempotent; unknown
+ * ids are ignored. Safe from any callback, including the watcher's own. */
+ED_API void ed_cancel(ed_id id);
+
+/* Makes a watcher keep ed_run() going while enabled (the default).
+ * Returns 0, or -ENOENT for an unknown id. */
+ED_API int ed_reference(ed_id id);
+
+/* Lets ed_run() return even while this watcher is enabled. Unknown ids are
+ * ignored. Returns 0. */
+ED_API int ed_unreference(ed_id id);
+
+/* ------------------------------------------------------------------------
+ * Running the loop
+ * --------------------------------------------------------------------- */
+
+/* Runs ticks until no watcher is both enabled and referenced, or ed_stop()
+ * is called. Returns 0, or the first error that no error handler took (its
+ * report is in ed_error_message()). Watchers survive a return: a later
+ * ed_run() continues with them. Returns -EBUSY when called from a callback
+ * (eddy loops never nest) and -ENOMEM if the loop cannot be created. */
+ED_API int ed_run(void);
+
+/* Makes ed_run() return at the end of the current tick; that tick's polling
+ * does not block, so what is already due still fires. Harmless when the loop
+ * is not running: a later ed_run() is not affected. */
+ED_API void ed_stop(void);
+
+/* Monotonic time in seconds. Inside a tick it is read once when the tick
+ * starts and again after polling, and cached in between; outside ed_run() it
+ * reads the clock. */
+ED_API double ed_now(void);
+
+/* Runs one tick, for embedding eddy in another event loop. With block true it
+ * may wait in the poll for the next event or timer (not when work is already
+ * due). Returns 1 if enabled referenced watchers remain, 0 if none, or a
+ * negative error as ed_run() does (-EBUSY from a callback). */
+ED_API int ed_run_once(bool block);
+
+/* An fd that becomes readable when the loop has events to process: poll it
+ * from the host loop, together with ed_backend_timeout(), then call
+ * ed_run_once(false). Returns -ENOTSUP for drivers that have no such fd
+ * (poll), -ENOMEM if the loop cannot be created. eddy owns the fd. */
+ED_API int ed_backend_fd(void);
+
+/* Seconds until the loop has something to do: 0 when work is already due,
+ * the time to the earliest timer, or a negative value when only fd or signal
+ * events could wake it. */
+ED_API double ed_backend_timeout(void);
+
+/* Frees the calling thread's loop: cancels every watcher without calling it,
+ * destroys every state value, restores signal dispositions and closes the
+ * loop's own fds. The next eddy call creates a fresh loop. A thread's loop
+ * is also freed when the thread exits. Returns 0, or -EBUSY while the loop
+ * is running (from a callback). */
+ED_API int ed_shutdown(void);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ * --------------------------------------------------------------------- */
+
+/* Receives every error raised by callbacks: the negative code and a complete
+ * report (what failed, its id and type, where it was created as file:line).
+ * The message is valid only during the call. */
+typedef void (*ed_error_handler)(int err, const char *message, void *data);
+
+/* Sets this thread's error handler (NULL: none, errors end ed_run()). An
+ * error raised while the handler runs is never given back to it: it ends
+ * ed_run(). */
+ED_API void ed_set_error_handler(ed_error_handler handler, void *data);
+
+/* The report of the last error ed_run() or ed_run_once() returned, or "" if
+ * none. Valid until the next error on this thread. */
+ED_API const char *ed_error_message(void);
+
+/* A short description of any code eddy returns (negative or positive errno).
+ * Always a valid static string. */
+ED_API const char *ed_strerror(int err);
+
+/* ------------------------------------------------------------------------
+ * Loop-bound state (the seed's getState/setState)
+ * --------------------------------------------------------------------- */
+
+/* The value stored under key on this thread's loop, or NULL. */
+ED_API void *ed_state_get(const char *key);
+
+/* Stores value under key (the key is copied); value NULL deletes the key.
+ * Replacing or deleting calls the old value's destroy (if any); so does
+ * ed_shutdown(). Returns 0, -EINVAL (key NULL), -ENOMEM. */
+ED_API int ed_state_set(const char *key, void *value, void (*destroy)(void *value));
+
+/* ------------------------------------------------------------------------
+ * Drivers
+ * --------------------------------------------------------------------- */
+
+/* The name of this thread's loop driver: "epoll" or "poll". The environment
+ * variable EDDY_DRIVER selects one when a loop is created (an unknown name is
+ * reported once on stderr and the default is used). NULL if the loop cannot
+ * be created. */
+ED_API const char *ed_driver(void);
+
+/* Selects the driver for loops created after this call, on any thread
+ * (overrides EDDY_DRIVER); NULL returns to the default. Returns 0, -ENOENT
+ * (no such driver on this system), -EBUSY (this thread's loop already
+ * exists: call ed_shutdown() first). */
+ED_API int ed_use_driver(const char *name);
+
+/* ------------------------------------------------------------------------
+ * Introspection: why does my program not exit, what spins the CPU?
+ * --------------------------------------------------------------------- */
+
+typedef struct ed_info {
+    size_t enabled[ED_WATCHER_TYPES];  /* indexed by ed_watcher_type */
+    size_t disabled[ED_WATCHER_TYPES];
+    size_t referenced;   /* enabled and referenced: these keep ed_run() going */
+    size_t unreferenced; /* enabled but unreferenced */
+    bool running;        /* inside ed_run() or ed_run_once() */
+} ed_info;
+
+/* Fills *out with counts of this thread's watchers by type and state.
+ * Returns 0, -EINVAL (out NULL), -ENOMEM (no loop could be created). */
+ED_API int ed_get_info(ed_info *out);
+
+typedef struct ed_watcher_info {
+    ed_watcher_type type;
+    bool enabled;
+    bool referenced;
+    int fd;          /* readable/writable: the fd; signal: the signal; else -1 */
+    double interval; /* delay/repeat: the duration given; else 0 */
+    double deadline; /* enabled delay/repeat: the ed_now() of its next run, or
+                        -1 before its first activation; else -1 */
+    const char *file; /* creation site */
+    int line;
+} ed_watcher_info;
+
+/* Describes one watcher. Returns 0, -EINVAL (out NULL), -ENOENT. */
+ED_API int ed_watcher_get(ed_id id, ed_watcher_info *out);
+
+/* "defer", "delay", "repeat", "readable", "writable", "signal", or "?". */
+ED_API const char *ed_watcher_type_name(ed_watcher_type type);
+
+/* Writes one line per live watcher of this thread's loop to out: id, type,
+ * enabled, referenced, fd/signal or deadline, creation site. */
+ED_API void ed_dump_watchers(FILE *out);
+
+/* ------------------------------------------------------------------------
+ * Memory
+ * --------------------------------------------------------------------- */
+
+/* Allocates (ptr NULL), resizes, or frees (size 0, returns NULL) like
+ * realloc; returns NULL on failure, leaving ptr untouched. */
+typedef void *(*ed_realloc_fn)(void *ud, void *ptr, size_t size);
+
+/* Routes every allocation eddy makes, in every thread, through fn (NULL: the
+ * C library's). Returns 0, or -EBUSY while memory from the current allocator
+ * is still in use (set it before first use, or after ed_shutdown() in every
+ * thread that used eddy). Not thread-safe against concurrent eddy calls. */
+ED_API int ed_set_allocator(ed_realloc_fn fn, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDDY_H */

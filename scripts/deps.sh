@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a task needs, only those missing.
+#   scripts/deps.sh build   compiler and build tools
+#   scripts/deps.sh test    + the test framework (Check)
+#   scripts/deps.sh bench   + the peers the benchmarks compare with
+set -euo pipefail
+
+want=(gcc make cmake pkg-config)
+case "${1:-build}" in
+  build) ;;
+  test) want+=(check libsubunit-dev) ;;
+  bench) want+=(libuv1-dev libev-dev libevent-dev) ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,229 @@
+/* The event loop's internal state, shared by the files of src/loop/.
+ *
+ * Watchers live in a slab (one array, a free list threaded through unused
+ * slots). An id is (generation << 32 | slot): lookup is an index plus a
+ * generation check, so a stale id can never reach the slot's next tenant.
+ * A slot whose 32-bit generation would wrap is retired, never reused, which
+ * keeps "ids are never reused" literally true.
+ *
+ * A watcher is ENABLED from creation or ed_enable() on, but it only becomes
+ * ACTIVE (in the timer heap, in the driver's interest set, in the signal
+ * mask) at the start of the next tick: enabling queues its id on `pending`.
+ * That single rule gives "nothing fires in the tick that created or enabled
+ * it" for every watcher type. Disabling takes effect at once. Defers skip the
+ * pending queue: they go straight to the next tick's defer queue.
+ *
+ * Callbacks may create, cancel and resize anything, so code that calls one
+ * never keeps a watcher pointer across the call: slots are re-read by index.
+ */
+#ifndef EDDY_LOOP_H
+#define EDDY_LOOP_H
+
+#include <eddy.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "driver/driver.h"
+#include "platform/clock.h"
+
+enum {
+    W_ENABLED = 1,
+    W_REFERENCED = 2,
+    W_ACTIVE = 4,  /* known to the heap, the driver or the signal mask */
+    W_PENDING = 8, /* its id is on the pending queue */
+};
+
+#define W_FREE 0xff  /* type of an unused slot */
+#define ED__NSIG 64  /* signals 1..64: one bit each in a 64-bit mask */
+#define ED__EVENTS 256
+#define ED__MSG_MAX 512
+
+struct ed__watcher {
+    uint32_t gen;
+    uint8_t type; /* ed_watcher_type, or W_FREE */
+    uint8_t flags;
+    uint16_t unused;
+    uint32_t epoch; /* defers: bumped on disable, so a queued entry goes stale */
+    int32_t line;
+    union {
+        ed_callback plain;
+        ed_io_callback io;
+        ed_signal_callback sig;
+    } cb;
+    void *data;
+    const char *file;
+    union {
+        struct {
+            int64_t deadline; /* ns on the loop clock */
+            int64_t interval; /* ns */
+            uint64_t seq;     /* tie-break: FIFO among equal deadlines */
+            uint32_t heap_index;
+        } timer;
+        struct {
+            int fd;          /* the fd, or the signal number */
+            uint32_t prev;   /* siblings on the same fd or signal: slot + 1, 0 = none */
+            uint32_t next;
+        } link;
+        uint32_t next_free; /* slot + 1, 0 = none */
+    } u;
+};
+
+struct ed__heap_node {
+    int64_t deadline;
+    uint64_t seq;
+    uint32_t slot;
+};
+
+struct ed__heap {
+    struct ed__heap_node *nodes;
+    size_t len, cap;
+};
+
+/* A list of watchers threaded through their u.link fields: slot + 1. */
+struct ed__list {
+    uint32_t head, tail;
+};
+
+struct ed__fd {
+    struct ed__list watchers;
+    uint8_t mask; /* interest registered with the driver */
+};
+
+struct ed__defer_entry {
+    uint32_t slot, gen, epoch;
+};
+
+struct ed__state_entry {
+    char *key;
+    void *value;
+    void (*destroy)(void *value);
+    struct ed__state_entry *next;
+};
+
+struct ed__loop {
+    const struct ed__driver_ops *drv;
+    void *drv_state;
+
+    struct ed__watcher *w;
+    size_t w_cap;
+    uint32_t w_used;    /* slots ever handed out */
+    uint32_t free_head; /* slot + 1 */
+    size_t live;        /* watchers in use */
+    size_t alive;       /* enabled and referenced: ed_run() goes on while > 0 */
+    size_t timers;      /* delay and repeat watchers: the heap never holds more */
+
+    struct ed__heap heap;
+    uint64_t next_seq;
+
+    struct ed__fd *fds;
+    size_t fd_cap;
+    uint32_t cursor; /* next slot + 1 of the list being dispatched */
+
+    struct ed__defer_entry *defers, *defers_next;
+    size_t defers_len, defers_cap, defers_next_len, defers_next_cap;
+    ed_id *pending;
+    size_t pending_len, pending_cap;
+
+    int64_t now;
+    bool running;
+    bool in_tick;
+    bool stopping;
+    int depth; /* callbacks (and error handlers) in progress */
+
+    ed_error_handler handler;
+    void *handler_data;
+    bool in_handler;
+    int error; /* the first unhandled error of this run, 0 if none */
+    char error_msg[ED__MSG_MAX];
+
+    struct ed__state_entry *state;
+
+    int sig_sink;   /* index in the process-wide sink table, -1 if none */
+    int sig_fd;     /* its pipe's read end, watched through the driver */
+    bool sig_ready; /* sig_fd polled readable this tick */
+    struct ed__list sig_watchers[ED__NSIG + 1];
+    uint32_t sig_active[ED__NSIG + 1];
+
+    struct ed__io_event events[ED__EVENTS];
+};
+
+/* loop.c: the calling thread's loop. get() creates it (NULL and errno set if
+ * that fails); peek() never does. */
+struct ed__loop *ed__loop_get(void);
+struct ed__loop *ed__loop_peek(void);
+
+static inline int64_t ed__loop_now(struct ed__loop *L)
+{
+    if (!L->in_tick)
+        L->now = ed__clock_ns();
+    return L->now;
+}
+
+/* watcher.c */
+struct ed__watcher *ed__watcher_lookup(struct ed__loop *L, ed_id id);
+ed_id ed__watcher_id(const struct ed__loop *L, const struct ed__watcher *W);
+/* A new enabled, referenced watcher in a free slot; NULL when out of memory.
+ * The caller sets the callback and the type's fields. */
+struct ed__watcher *ed__watcher_new(struct ed__loop *L, int type, void *data, const char *file,
+                                    int line);
+/* Puts W on the pending queue unless it is there; ed__reserve_pending() must
+ * have succeeded first. */
+void ed__queue_pending(struct ed__loop *L, struct ed__watcher *W);
+void ed__watcher_free(struct ed__loop *L, uint32_t slot);
+/* Clears ENABLED and ACTIVE without touching the driver or the heap; for
+ * watchers whose fd or signal the kernel refused. */
+void ed__watcher_drop_enabled(struct ed__loop *L, struct ed__watcher *W);
+void ed__activate_pending(struct ed__loop *L);
+int ed__reserve_pending(struct ed__loop *L);
+void ed__free_watchers(struct ed__loop *L);
+
+/* Calls a callback's result through the error path. */
+static inline void ed__callback_done(struct ed__loop *L, int rc, ed_id id, int type,
+                                     const char *file, int line);
+
+/* defer.c and timer.c: the phases of a tick that run them. */
+void ed__run_defers(struct ed__loop *L);
+void ed__run_timers(struct ed__loop *L);
+
+/* timer_heap.c: a 4-ary min-heap on (deadline, seq). */
+int ed__heap_reserve(struct ed__heap *h, size_t n);
+void ed__heap_push(struct ed__heap *h, struct ed__watcher *w, uint32_t slot);
+void ed__heap_remove(struct ed__heap *h, struct ed__watcher *w, size_t index);
+void ed__heap_sift_down(struct ed__heap *h, struct ed__watcher *w, size_t index);
+void ed__heap_free(struct ed__heap *h);
+
+/* io.c */
+int ed__io_prepare(struct ed__loop *L, int fd);
+void ed__list_append(struct ed__loop *L, struct ed__list *list, uint32_t slot);
+void ed__list_remove(struct ed__loop *L, struct ed__list *list, uint32_t slot);
+void ed__io_unlink(struct ed__loop *L, uint32_t slot);
+void ed__io_update(struct ed__loop *L, int fd);
+void ed__io_dispatch(struct ed__loop *L, int n);
+void ed__io_free(struct ed__loop *L);
+
+/* signal.c */
+int ed__signal_valid(int signo);
+int ed__signal_prepare(struct ed__loop *L);
+void ed__signal_activate(struct ed__loop *L, uint32_t slot);
+void ed__signal_deactivate(struct ed__loop *L, int signo);
+void ed__signal_dispatch(struct ed__loop *L);
+void ed__signal_close(struct ed__loop *L);
+
+/* error.c */
+void ed__report(struct ed__loop *L, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ed__callback_failed(struct ed__loop *L, int err, ed_id id, int type, const char *file,
+                         int line);
+
+/* state.c */
+void ed__state_free(struct ed__loop *L);
+
+static inline void ed__callback_done(struct ed__loop *L, int rc, ed_id id, int type,
+                                     const char *file, int line)
+{
+    L->depth--;
+    if (rc < 0)
+        ed__callback_failed(L, rc, id, type, file, line);
+}
+
+#endif

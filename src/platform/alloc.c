@@ -1,0 +1,93 @@
+#include "platform/alloc.h"
+
+#include <eddy.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *libc_realloc(void *ud, void *ptr, size_t size)
+{
+    (void)ud;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, size);
+}
+
+static ed_realloc_fn hook = libc_realloc;
+static void *hook_ud;
+/* Blocks handed out and not yet freed, across all threads: the allocator may
+ * only change while this is zero, or frees would reach the wrong one. */
+static atomic_long live_blocks;
+
+int ed_set_allocator(ed_realloc_fn fn, void *ud)
+{
+    if (atomic_load(&live_blocks) != 0)
+        return -EBUSY;
+    hook = fn ? fn : libc_realloc;
+    hook_ud = fn ? ud : NULL;
+    return 0;
+}
+
+void *ed__alloc(size_t size)
+{
+    void *p = hook(hook_ud, NULL, size ? size : 1);
+    if (p)
+        atomic_fetch_add_explicit(&live_blocks, 1, memory_order_relaxed);
+    return p;
+}
+
+void *ed__calloc(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    void *p = ed__alloc(count * size);
+    if (p)
+        memset(p, 0, count * size);
+    return p;
+}
+
+void *ed__realloc(void *ptr, size_t size)
+{
+    if (!ptr)
+        return ed__alloc(size);
+    return hook(hook_ud, ptr, size ? size : 1);
+}
+
+void ed__free(void *ptr)
+{
+    if (!ptr)
+        return;
+    hook(hook_ud, ptr, 0);
+    atomic_fetch_sub_explicit(&live_blocks, 1, memory_order_relaxed);
+}
+
+char *ed__strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = ed__alloc(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+int ed__grow(void **items, size_t *capacity, size_t need, size_t item_size)
+{
+    if (need <= *capacity)
+        return 0;
+    size_t cap = *capacity ? *capacity : 16;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2 / item_size)
+            return -ENOMEM;
+        cap *= 2;
+    }
+    void *p = ed__realloc(*items, cap * item_size);
+    if (!p)
+        return -ENOMEM;
+    *items = p;
+    *capacity = cap;
+    return 0;
+}
