@@ -253,8 +253,8 @@ typedef struct ed_watcher_info {
     bool referenced;
     int fd;          /* readable/writable: the fd; signal: the signal; else -1 */
     double interval; /* delay/repeat: the duration given; else 0 */
-    double deadline; /* enabled delay/repeat: the ed_now() of its next run, or
-                        -1 before its first activation; else -1 */
+    double deadline; /* enabled delay/repeat: the ed_now() of its next run;
+                        else -1 */
     const char *file; /* creation site */
     int line;
 } ed_watcher_info;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +61,8 @@ const char *ed_error_message(void)
 
 const char *ed_strerror(int err)
 {
+    if (err == INT_MIN)
+        return "unknown error";
     switch (err < 0 ? -err : err) {
     case 0: return "success";
     case ETIMEDOUT: return "timed out";

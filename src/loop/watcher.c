@@ -117,6 +117,8 @@ void ed__activate_pending(struct ed__loop *L)
         if ((W->flags & (W_ENABLED | W_ACTIVE)) == W_ENABLED)
             activate(L, (uint32_t)(W - L->w));
     }
+    if (n == 0)
+        return;
     memmove(L->pending, L->pending + n, (L->pending_len - n) * sizeof *L->pending);
     L->pending_len -= n;
 }
