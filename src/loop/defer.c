@@ -21,8 +21,7 @@ ed_id ed_defer_at(ed_callback cb, void *data, const char *file, int line)
         return 0;
     }
     W->cb.plain = cb;
-    L->defers_next[L->defers_next_len++] =
-        (struct ed__defer_entry){(uint32_t)(W - L->w), W->gen, W->epoch};
+    L->defers_next[L->defers_next_len++] = ed__entry_of(L, W);
     return ed__watcher_id(L, W);
 }
 
@@ -30,7 +29,7 @@ void ed__run_defers(struct ed__loop *L)
 {
     /* This tick runs what was queued before it; what its callbacks queue
      * lands in the other buffer, for the next tick. */
-    struct ed__defer_entry *q = L->defers;
+    struct ed__queue_entry *q = L->defers;
     size_t cap = L->defers_cap;
     L->defers = L->defers_next;
     L->defers_cap = L->defers_next_cap;
@@ -40,12 +39,11 @@ void ed__run_defers(struct ed__loop *L)
     L->defers_next_len = 0;
 
     for (size_t i = 0; i < L->defers_len; i++) {
-        struct ed__defer_entry e = L->defers[i];
-        struct ed__watcher *W = &L->w[e.slot];
+        struct ed__queue_entry e = L->defers[i];
         /* Stale entries: cancelled, or disabled (and maybe re-enabled, which
          * queued a fresh entry for a later tick) since this one was queued. */
-        if (W->gen != e.gen || W->type != ED_WATCHER_DEFER || W->epoch != e.epoch ||
-            !(W->flags & W_ENABLED))
+        struct ed__watcher *W = ed__entry_watcher(L, e);
+        if (!W || !(W->flags & W_ENABLED))
             continue;
         ed_callback cb = W->cb.plain;
         void *data = W->data;
@@ -53,7 +51,6 @@ void ed__run_defers(struct ed__loop *L)
         int line = W->line;
         ed_id id = ed__watcher_id(L, W);
         ed__watcher_free(L, e.slot);
-        L->depth++;
         ed__callback_done(L, cb(id, data), id, ED_WATCHER_DEFER, file, line);
     }
     L->defers_len = 0;

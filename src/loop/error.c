@@ -21,9 +21,7 @@ void ed__report(struct ed__loop *L, int err, const char *fmt, ...)
 
     if (L->handler && !L->in_handler) {
         L->in_handler = true;
-        L->depth++;
         L->handler(err, msg, L->handler_data);
-        L->depth--;
         L->in_handler = false;
         return;
     }

@@ -79,7 +79,10 @@ void ed_dump_watchers(FILE *out)
     if (!L || !out)
         return;
     double now = ed__ns_to_seconds(ed__loop_now(L));
-    fprintf(out, "eddy loop (%s): %zu watchers, %zu keeping it alive%s\n", L->drv->name, L->live,
+    size_t live = 0;
+    for (uint32_t i = 0; i < L->w_used; i++)
+        live += L->w[i].type != W_FREE;
+    fprintf(out, "eddy loop (%s): %zu watchers, %zu keeping it alive%s\n", L->drv->name, live,
             L->alive, L->running ? ", running" : "");
     for (uint32_t i = 0; i < L->w_used; i++) {
         const struct ed__watcher *W = &L->w[i];

@@ -69,7 +69,7 @@ static ed_id io_new(int type, int fd, ed_io_callback cb, void *data, const char 
     W->cb.io = cb;
     W->u.link.fd = fd;
     ed__list_append(L, &L->fds[fd].watchers, (uint32_t)(W - L->w));
-    ed__queue_pending(L, W);
+    ed__watcher_arm(L, W);
     return ed__watcher_id(L, W);
 }
 
@@ -156,7 +156,6 @@ static void io_pass(struct ed__loop *L, int n, int type, unsigned events)
             ed_id id = ed__watcher_id(L, W);
             const char *file = W->file;
             int line = W->line;
-            L->depth++;
             ed__callback_done(L, cb(id, fd, W->data), id, type, file, line);
         }
         L->cursor = 0;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static _Thread_local struct ed__loop *current;
+_Thread_local struct ed__loop *ed__current __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static _Atomic(const struct ed__driver_ops *) chosen_driver;
@@ -35,9 +35,9 @@ static void loop_destroy(struct ed__loop *L)
 
 static void on_thread_exit(void *p)
 {
-    current = p;
+    ed__current = p;
     loop_destroy(p);
-    current = NULL;
+    ed__current = NULL;
 }
 
 static void make_exit_key(void)
@@ -66,7 +66,7 @@ static const struct ed__driver_ops *pick_driver(void)
     return ed__driver_find(NULL);
 }
 
-static struct ed__loop *loop_create(void)
+struct ed__loop *ed__loop_create(void)
 {
     const struct ed__driver_ops *drv = pick_driver();
     struct ed__loop *L = ed__calloc(1, sizeof *L);
@@ -92,7 +92,7 @@ static struct ed__loop *loop_create(void)
         errno = ENOMEM;
         return NULL;
     }
-    current = L;
+    ed__current = L;
     return L;
 
 nomem:
@@ -102,26 +102,16 @@ nomem:
     return NULL;
 }
 
-struct ed__loop *ed__loop_get(void)
-{
-    return current ? current : loop_create();
-}
-
-struct ed__loop *ed__loop_peek(void)
-{
-    return current;
-}
-
 int ed_shutdown(void)
 {
-    struct ed__loop *L = current;
+    struct ed__loop *L = ed__current;
     if (!L)
         return 0;
     if (L->running)
         return -EBUSY;
     pthread_setspecific(exit_key, NULL);
     loop_destroy(L);
-    current = NULL;
+    ed__current = NULL;
     return 0;
 }
 
@@ -136,7 +126,7 @@ int ed_use_driver(const char *name)
     const struct ed__driver_ops *drv = NULL;
     if (name && !(drv = ed__driver_find(name)))
         return -ENOENT;
-    if (current)
+    if (ed__current)
         return -EBUSY;
     atomic_store(&chosen_driver, drv);
     return 0;
@@ -144,13 +134,13 @@ int ed_use_driver(const char *name)
 
 double ed_now(void)
 {
-    struct ed__loop *L = current;
+    struct ed__loop *L = ed__current;
     return ed__ns_to_seconds(L ? ed__loop_now(L) : ed__clock_ns());
 }
 
 void ed_stop(void)
 {
-    struct ed__loop *L = current;
+    struct ed__loop *L = ed__current;
     if (L && L->running)
         L->stopping = true;
 }

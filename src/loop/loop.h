@@ -6,12 +6,16 @@
  * A slot whose 32-bit generation would wrap is retired, never reused, which
  * keeps "ids are never reused" literally true.
  *
- * A watcher is ENABLED from creation or ed_enable() on, but it only becomes
- * ACTIVE (in the timer heap, in the driver's interest set, in the signal
- * mask) at the start of the next tick: enabling queues its id on `pending`.
- * That single rule gives "nothing fires in the tick that created or enabled
- * it" for every watcher type. Disabling takes effect at once. Defers skip the
- * pending queue: they go straight to the next tick's defer queue.
+ * A watcher is ENABLED from creation or ed_enable() on, but while a tick is
+ * in progress it only becomes ACTIVE (in the timer heap, in the driver's
+ * interest set, in the signal mask) at the start of the next tick: enabling
+ * queues it on `pending`. That single rule gives "nothing fires in the tick
+ * that created or enabled it" for every watcher type. Outside a tick there
+ * is nothing to wait for, and timers (whose activation cannot fail) go
+ * straight into the heap. Disabling takes effect at once and bumps the
+ * watcher's epoch, so entries queued for an earlier enabling go stale.
+ * Defers skip the pending queue: they go straight to the next tick's defer
+ * queue.
  *
  * Callbacks may create, cancel and resize anything, so code that calls one
  * never keeps a watcher pointer across the call: slots are re-read by index.
@@ -29,8 +33,7 @@
 enum {
     W_ENABLED = 1,
     W_REFERENCED = 2,
-    W_ACTIVE = 4,  /* known to the heap, the driver or the signal mask */
-    W_PENDING = 8, /* its id is on the pending queue */
+    W_ACTIVE = 4, /* known to the heap, the driver or the signal mask */
 };
 
 #define W_FREE 0xff  /* type of an unused slot */
@@ -43,7 +46,7 @@ struct ed__watcher {
     uint8_t type; /* ed_watcher_type, or W_FREE */
     uint8_t flags;
     uint16_t unused;
-    uint32_t epoch; /* defers: bumped on disable, so a queued entry goes stale */
+    uint32_t epoch; /* bumped on disable, so queued entries go stale */
     int32_t line;
     union {
         ed_callback plain;
@@ -56,7 +59,6 @@ struct ed__watcher {
         struct {
             int64_t deadline; /* ns on the loop clock */
             int64_t interval; /* ns */
-            uint64_t seq;     /* tie-break: FIFO among equal deadlines */
             uint32_t heap_index;
         } timer;
         struct {
@@ -68,9 +70,14 @@ struct ed__watcher {
     } u;
 };
 
+_Static_assert(sizeof(struct ed__watcher) == 64, "a watcher fills one cache line");
+
+/* seq breaks ties among equal deadlines: FIFO by activation order. It is
+ * compared with wrap-around, which is exact while the timers sharing one
+ * deadline were activated less than 2^31 activations apart. */
 struct ed__heap_node {
     int64_t deadline;
-    uint64_t seq;
+    uint32_t seq;
     uint32_t slot;
 };
 
@@ -89,7 +96,8 @@ struct ed__fd {
     uint8_t mask; /* interest registered with the driver */
 };
 
-struct ed__defer_entry {
+/* A queued enabling of a watcher (defer queues, pending queue). */
+struct ed__queue_entry {
     uint32_t slot, gen, epoch;
 };
 
@@ -108,27 +116,25 @@ struct ed__loop {
     size_t w_cap;
     uint32_t w_used;    /* slots ever handed out */
     uint32_t free_head; /* slot + 1 */
-    size_t live;        /* watchers in use */
     size_t alive;       /* enabled and referenced: ed_run() goes on while > 0 */
     size_t timers;      /* delay and repeat watchers: the heap never holds more */
 
     struct ed__heap heap;
-    uint64_t next_seq;
+    uint32_t next_seq;
 
     struct ed__fd *fds;
     size_t fd_cap;
     uint32_t cursor; /* next slot + 1 of the list being dispatched */
 
-    struct ed__defer_entry *defers, *defers_next;
+    struct ed__queue_entry *defers, *defers_next;
     size_t defers_len, defers_cap, defers_next_len, defers_next_cap;
-    ed_id *pending;
+    struct ed__queue_entry *pending;
     size_t pending_len, pending_cap;
 
     int64_t now;
     bool running;
     bool in_tick;
     bool stopping;
-    int depth; /* callbacks (and error handlers) in progress */
 
     ed_error_handler handler;
     void *handler_data;
@@ -148,9 +154,20 @@ struct ed__loop {
 };
 
 /* loop.c: the calling thread's loop. get() creates it (NULL and errno set if
- * that fails); peek() never does. */
-struct ed__loop *ed__loop_get(void);
-struct ed__loop *ed__loop_peek(void);
+ * that fails); peek() never does. initial-exec: one instruction to reach it,
+ * instead of a call to __tls_get_addr. */
+extern _Thread_local struct ed__loop *ed__current __attribute__((tls_model("initial-exec")));
+struct ed__loop *ed__loop_create(void);
+
+static inline struct ed__loop *ed__loop_get(void)
+{
+    return ed__current ? ed__current : ed__loop_create();
+}
+
+static inline struct ed__loop *ed__loop_peek(void)
+{
+    return ed__current;
+}
 
 static inline int64_t ed__loop_now(struct ed__loop *L)
 {
@@ -160,26 +177,84 @@ static inline int64_t ed__loop_now(struct ed__loop *L)
 }
 
 /* watcher.c */
-struct ed__watcher *ed__watcher_lookup(struct ed__loop *L, ed_id id);
-ed_id ed__watcher_id(const struct ed__loop *L, const struct ed__watcher *W);
+static inline struct ed__watcher *ed__watcher_lookup(struct ed__loop *L, ed_id id)
+{
+    uint32_t slot = (uint32_t)id;
+    if (slot >= L->w_used)
+        return NULL;
+    struct ed__watcher *W = &L->w[slot];
+    return W->gen == (uint32_t)(id >> 32) && W->type != W_FREE ? W : NULL;
+}
+
+static inline ed_id ed__watcher_id(const struct ed__loop *L, const struct ed__watcher *W)
+{
+    return (uint64_t)W->gen << 32 | (uint32_t)(W - L->w);
+}
+
+/* The watcher a queue entry enabled, if that enabling still stands. */
+static inline struct ed__watcher *ed__entry_watcher(struct ed__loop *L, struct ed__queue_entry e)
+{
+    /* A freed slot's generation has moved on, so gen alone rules it out. */
+    struct ed__watcher *W = &L->w[e.slot];
+    return W->gen == e.gen && W->epoch == e.epoch ? W : NULL;
+}
+
+static inline struct ed__queue_entry ed__entry_of(const struct ed__loop *L,
+                                                  const struct ed__watcher *W)
+{
+    return (struct ed__queue_entry){(uint32_t)(W - L->w), W->gen, W->epoch};
+}
+/* A never used slot at the end of the slab; UINT32_MAX when out of memory. */
+uint32_t ed__watcher_slot_fresh(struct ed__loop *L);
+
 /* A new enabled, referenced watcher in a free slot; NULL when out of memory.
- * The caller sets the callback and the type's fields. */
-struct ed__watcher *ed__watcher_new(struct ed__loop *L, int type, void *data, const char *file,
-                                    int line);
-/* Puts W on the pending queue unless it is there; ed__reserve_pending() must
- * have succeeded first. */
-void ed__queue_pending(struct ed__loop *L, struct ed__watcher *W);
-void ed__watcher_free(struct ed__loop *L, uint32_t slot);
-/* Clears ENABLED and ACTIVE without touching the driver or the heap; for
- * watchers whose fd or signal the kernel refused. */
+ * The caller sets the callback and the type's fields. Inline: it is half the
+ * cost of a defer. */
+static inline struct ed__watcher *ed__watcher_new(struct ed__loop *L, int type, void *data,
+                                                  const char *file, int line)
+{
+    uint32_t slot;
+    if (L->free_head) {
+        slot = L->free_head - 1;
+        L->free_head = L->w[slot].u.next_free;
+    } else if ((slot = ed__watcher_slot_fresh(L)) == UINT32_MAX) {
+        return NULL;
+    }
+    struct ed__watcher *W = &L->w[slot];
+    W->type = (uint8_t)type;
+    W->flags = W_ENABLED | W_REFERENCED;
+    W->data = data;
+    W->file = file ? file : "?";
+    W->line = line;
+    L->alive++;
+    return W;
+}
+
+/* Returns a slot to the free list. A slot whose generation wraps is retired
+ * instead, so no id is ever reused. */
+static inline void ed__watcher_free(struct ed__loop *L, uint32_t slot)
+{
+    struct ed__watcher *W = &L->w[slot];
+    if ((W->flags & (W_ENABLED | W_REFERENCED)) == (W_ENABLED | W_REFERENCED))
+        L->alive--;
+    W->type = W_FREE;
+    W->flags = 0;
+    if (++W->gen != 0) {
+        W->u.next_free = L->free_head;
+        L->free_head = slot + 1;
+    }
+}
+/* Makes a newly enabled W active: at once outside a tick for timers, else
+ * through the pending queue. ed__reserve_pending() must have succeeded. */
+void ed__watcher_arm(struct ed__loop *L, struct ed__watcher *W);
+/* Clears ENABLED and ACTIVE and makes queued entries stale, without touching
+ * the driver or the heap (the caller does, if it must). */
 void ed__watcher_drop_enabled(struct ed__loop *L, struct ed__watcher *W);
 void ed__activate_pending(struct ed__loop *L);
 int ed__reserve_pending(struct ed__loop *L);
 void ed__free_watchers(struct ed__loop *L);
 
-/* Calls a callback's result through the error path. */
-static inline void ed__callback_done(struct ed__loop *L, int rc, ed_id id, int type,
-                                     const char *file, int line);
+/* Sends a callback's failure through the error path. */
 
 /* defer.c and timer.c: the phases of a tick that run them. */
 void ed__run_defers(struct ed__loop *L);
@@ -187,7 +262,7 @@ void ed__run_timers(struct ed__loop *L);
 
 /* timer_heap.c: a 4-ary min-heap on (deadline, seq). */
 int ed__heap_reserve(struct ed__heap *h, size_t n);
-void ed__heap_push(struct ed__heap *h, struct ed__watcher *w, uint32_t slot);
+void ed__heap_push(struct ed__heap *h, struct ed__watcher *w, uint32_t slot, uint32_t seq);
 void ed__heap_remove(struct ed__heap *h, struct ed__watcher *w, size_t index);
 void ed__heap_sift_down(struct ed__heap *h, struct ed__watcher *w, size_t index);
 void ed__heap_free(struct ed__heap *h);
@@ -221,7 +296,6 @@ void ed__state_free(struct ed__loop *L);
 static inline void ed__callback_done(struct ed__loop *L, int rc, ed_id id, int type,
                                      const char *file, int line)
 {
-    L->depth--;
     if (rc < 0)
         ed__callback_failed(L, rc, id, type, file, line);
 }

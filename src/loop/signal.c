@@ -159,7 +159,7 @@ static ed_id signal_new(int signo, ed_signal_callback cb, void *data, const char
     W->cb.sig = cb;
     W->u.link.fd = signo;
     ed__list_append(L, &L->sig_watchers[signo], (uint32_t)(W - L->w));
-    ed__queue_pending(L, W);
+    ed__watcher_arm(L, W);
     return ed__watcher_id(L, W);
 }
 
@@ -210,7 +210,6 @@ void ed__signal_dispatch(struct ed__loop *L)
             ed_id id = ed__watcher_id(L, W);
             const char *file = W->file;
             int line = W->line;
-            L->depth++;
             ed__callback_done(L, cb(id, signo, W->data), id, ED_WATCHER_SIGNAL, file, line);
         }
         L->cursor = 0;

@@ -25,9 +25,8 @@ static ed_id timer_new(int type, double seconds, ed_callback cb, void *data, con
     W->cb.plain = cb;
     W->u.timer.interval = ns;
     W->u.timer.deadline = ed__loop_now(L) + ns;
-    W->u.timer.seq = L->next_seq++;
     L->timers++;
-    ed__queue_pending(L, W);
+    ed__watcher_arm(L, W);
     return ed__watcher_id(L, W);
 }
 
@@ -43,12 +42,9 @@ ed_id ed_repeat_at(double interval, ed_callback cb, void *data, const char *file
 
 void ed__run_timers(struct ed__loop *L)
 {
-    /* A repeat re-armed below gets a sequence number past `boundary`, so
-     * even a zero interval cannot fire twice in one tick. */
-    const uint64_t boundary = L->next_seq;
     while (L->heap.len) {
         struct ed__heap_node *top = &L->heap.nodes[0];
-        if (top->deadline > L->now || top->seq >= boundary)
+        if (top->deadline > L->now)
             break;
         uint32_t slot = top->slot;
         struct ed__watcher *W = &L->w[slot];
@@ -61,19 +57,22 @@ void ed__run_timers(struct ed__loop *L)
         if (type == ED_WATCHER_REPEAT) {
             /* Previous deadline plus the interval keeps the rhythm; when that
              * is already due the loop fell behind, and the missed periods
-             * are skipped rather than fired in a burst. */
+             * are skipped rather than fired in a burst. The new deadline is
+             * always past now, so even a zero interval fires at most once
+             * per tick. */
             int64_t next = W->u.timer.deadline + W->u.timer.interval;
             if (next <= L->now)
                 next = L->now + W->u.timer.interval;
+            if (next <= L->now)
+                next = L->now + 1;
             W->u.timer.deadline = top->deadline = next;
-            W->u.timer.seq = top->seq = L->next_seq++;
+            top->seq = L->next_seq++;
             ed__heap_sift_down(&L->heap, L->w, 0);
         } else {
             ed__heap_remove(&L->heap, L->w, 0);
             L->timers--;
             ed__watcher_free(L, slot);
         }
-        L->depth++;
         ed__callback_done(L, cb(id, data), id, type, file, line);
     }
 }

@@ -1,7 +1,8 @@
 /* A 4-ary min-heap of timers in one array, keyed on (deadline, seq). Each
- * node caches its key beside the slot, so sifting touches only the array;
- * each watcher knows its node's index, so removal is O(log n). A 4-ary heap
- * is shallower than a binary one and its children share a cache line. */
+ * 16-byte node caches its key beside the slot, so sifting touches only the
+ * array; each watcher knows its node's index, so removal is O(log n). A
+ * 4-ary heap is half as deep as a binary one, and the four children of a
+ * node share one cache line. */
 #include "loop/loop.h"
 #include "platform/alloc.h"
 
@@ -9,7 +10,8 @@
 
 static inline bool before(const struct ed__heap_node *a, const struct ed__heap_node *b)
 {
-    return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+    return a->deadline < b->deadline ||
+           (a->deadline == b->deadline && (int32_t)(a->seq - b->seq) < 0);
 }
 
 static inline void place(struct ed__heap *h, struct ed__watcher *w, size_t i,
@@ -39,11 +41,17 @@ void ed__heap_sift_down(struct ed__heap *h, struct ed__watcher *w, size_t i)
         size_t first = i * ARITY + 1;
         if (first >= h->len)
             break;
-        size_t last = first + ARITY < h->len ? first + ARITY : h->len;
+        const struct ed__heap_node *c = &h->nodes[first];
         size_t best = first;
-        for (size_t c = first + 1; c < last; c++)
-            if (before(&h->nodes[c], &h->nodes[best]))
-                best = c;
+        if (first + ARITY <= h->len) { /* all four children: no bounds checks */
+            size_t a = before(&c[1], &c[0]) ? 1 : 0;
+            size_t b = before(&c[3], &c[2]) ? 3 : 2;
+            best += before(&c[b], &c[a]) ? b : a;
+        } else {
+            for (size_t k = first + 1; k < h->len; k++)
+                if (before(&h->nodes[k], &h->nodes[best]))
+                    best = k;
+        }
         if (!before(&h->nodes[best], &node))
             break;
         place(h, w, i, h->nodes[best]);
@@ -57,11 +65,11 @@ int ed__heap_reserve(struct ed__heap *h, size_t n)
     return ed__grow((void **)&h->nodes, &h->cap, n, sizeof *h->nodes);
 }
 
-void ed__heap_push(struct ed__heap *h, struct ed__watcher *w, uint32_t slot)
+void ed__heap_push(struct ed__heap *h, struct ed__watcher *w, uint32_t slot, uint32_t seq)
 {
     h->nodes[h->len] = (struct ed__heap_node){
         .deadline = w[slot].u.timer.deadline,
-        .seq = w[slot].u.timer.seq,
+        .seq = seq,
         .slot = slot,
     };
     sift_up(h, w, h->len++);

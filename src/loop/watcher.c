@@ -6,61 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
-struct ed__watcher *ed__watcher_lookup(struct ed__loop *L, ed_id id)
+uint32_t ed__watcher_slot_fresh(struct ed__loop *L)
 {
-    uint32_t slot = (uint32_t)id;
-    uint32_t gen = (uint32_t)(id >> 32);
-    if (slot >= L->w_used)
-        return NULL;
-    struct ed__watcher *W = &L->w[slot];
-    return W->gen == gen && W->type != W_FREE ? W : NULL;
-}
-
-ed_id ed__watcher_id(const struct ed__loop *L, const struct ed__watcher *W)
-{
-    return (uint64_t)W->gen << 32 | (uint32_t)(W - L->w);
-}
-
-struct ed__watcher *ed__watcher_new(struct ed__loop *L, int type, void *data, const char *file,
-                                    int line)
-{
-    uint32_t slot;
-    if (L->free_head) {
-        slot = L->free_head - 1;
-        L->free_head = L->w[slot].u.next_free;
-    } else {
-        if (L->w_used == UINT32_MAX ||
-            ed__grow((void **)&L->w, &L->w_cap, (size_t)L->w_used + 1, sizeof *L->w))
-            return NULL;
-        slot = L->w_used++;
-        L->w[slot].gen = 1;
-    }
-    struct ed__watcher *W = &L->w[slot];
-    W->type = (uint8_t)type;
-    W->flags = W_ENABLED | W_REFERENCED;
-    W->epoch = 0;
-    W->data = data;
-    W->file = file ? file : "?";
-    W->line = line;
-    memset(&W->u, 0, sizeof W->u);
-    L->live++;
-    L->alive++;
-    return W;
-}
-
-void ed__watcher_free(struct ed__loop *L, uint32_t slot)
-{
-    struct ed__watcher *W = &L->w[slot];
-    if ((W->flags & (W_ENABLED | W_REFERENCED)) == (W_ENABLED | W_REFERENCED))
-        L->alive--;
-    W->type = W_FREE;
-    W->flags = 0;
-    L->live--;
-    /* A slot whose generation wraps is retired, so no id is ever reused. */
-    if (++W->gen != 0) {
-        W->u.next_free = L->free_head;
-        L->free_head = slot + 1;
-    }
+    if (L->w_used == UINT32_MAX ||
+        ed__grow((void **)&L->w, &L->w_cap, (size_t)L->w_used + 1, sizeof *L->w))
+        return UINT32_MAX;
+    L->w[L->w_used].gen = 1;
+    return L->w_used++;
 }
 
 void ed__watcher_drop_enabled(struct ed__loop *L, struct ed__watcher *W)
@@ -70,6 +22,7 @@ void ed__watcher_drop_enabled(struct ed__loop *L, struct ed__watcher *W)
     if (W->flags & W_REFERENCED)
         L->alive--;
     W->flags &= (uint8_t) ~(W_ENABLED | W_ACTIVE);
+    W->epoch++;
 }
 
 int ed__reserve_pending(struct ed__loop *L)
@@ -77,12 +30,9 @@ int ed__reserve_pending(struct ed__loop *L)
     return ed__grow((void **)&L->pending, &L->pending_cap, L->pending_len + 1, sizeof *L->pending);
 }
 
-void ed__queue_pending(struct ed__loop *L, struct ed__watcher *W)
+static bool is_timer(int type)
 {
-    if (W->flags & W_PENDING)
-        return;
-    W->flags |= W_PENDING;
-    L->pending[L->pending_len++] = ed__watcher_id(L, W);
+    return type == ED_WATCHER_DELAY || type == ED_WATCHER_REPEAT;
 }
 
 static void activate(struct ed__loop *L, uint32_t slot)
@@ -92,7 +42,7 @@ static void activate(struct ed__loop *L, uint32_t slot)
     switch (W->type) {
     case ED_WATCHER_DELAY:
     case ED_WATCHER_REPEAT:
-        ed__heap_push(&L->heap, L->w, slot);
+        ed__heap_push(&L->heap, L->w, slot, L->next_seq++);
         break;
     case ED_WATCHER_READABLE:
     case ED_WATCHER_WRITABLE:
@@ -104,21 +54,29 @@ static void activate(struct ed__loop *L, uint32_t slot)
     }
 }
 
+void ed__watcher_arm(struct ed__loop *L, struct ed__watcher *W)
+{
+    /* Outside a tick no tick can be skipped, and a timer's activation cannot
+     * fail (the heap is reserved): it goes straight into the heap. */
+    if (!L->in_tick && is_timer(W->type))
+        activate(L, (uint32_t)(W - L->w));
+    else
+        L->pending[L->pending_len++] = ed__entry_of(L, W);
+}
+
 void ed__activate_pending(struct ed__loop *L)
 {
     /* Only what was queued before this tick: anything an error handler
-     * enables while we activate waits for the next one. */
+     * enables while we activate waits for the next one. Queue order is
+     * enabling order, which gives timers their FIFO sequence numbers. */
     size_t n = L->pending_len;
-    for (size_t i = 0; i < n; i++) {
-        struct ed__watcher *W = ed__watcher_lookup(L, L->pending[i]);
-        if (!W)
-            continue;
-        W->flags &= (uint8_t)~W_PENDING;
-        if ((W->flags & (W_ENABLED | W_ACTIVE)) == W_ENABLED)
-            activate(L, (uint32_t)(W - L->w));
-    }
     if (n == 0)
         return;
+    for (size_t i = 0; i < n; i++) {
+        struct ed__watcher *W = ed__entry_watcher(L, L->pending[i]);
+        if (W && (W->flags & (W_ENABLED | W_ACTIVE)) == W_ENABLED)
+            activate(L, (uint32_t)(W - L->w));
+    }
     memmove(L->pending, L->pending + n, (L->pending_len - n) * sizeof *L->pending);
     L->pending_len -= n;
 }
@@ -135,20 +93,17 @@ int ed_enable(ed_id id)
         if (ed__grow((void **)&L->defers_next, &L->defers_next_cap, L->defers_next_len + 1,
                      sizeof *L->defers_next))
             return -ENOMEM;
-        L->defers_next[L->defers_next_len++] =
-            (struct ed__defer_entry){(uint32_t)(W - L->w), W->gen, W->epoch};
-    } else {
-        if (!(W->flags & W_PENDING) && ed__reserve_pending(L))
-            return -ENOMEM;
-        if (W->type == ED_WATCHER_DELAY || W->type == ED_WATCHER_REPEAT) {
-            W->u.timer.deadline = ed__loop_now(L) + W->u.timer.interval;
-            W->u.timer.seq = L->next_seq++;
-        }
-        ed__queue_pending(L, W);
+        L->defers_next[L->defers_next_len++] = ed__entry_of(L, W);
+    } else if (ed__reserve_pending(L)) {
+        return -ENOMEM;
     }
     W->flags |= W_ENABLED;
     if (W->flags & W_REFERENCED)
         L->alive++;
+    if (is_timer(W->type))
+        W->u.timer.deadline = ed__loop_now(L) + W->u.timer.interval;
+    if (W->type != ED_WATCHER_DEFER)
+        ed__watcher_arm(L, W);
     return 0;
 }
 
@@ -179,9 +134,7 @@ int ed_disable(ed_id id)
         return 0;
     bool was_active = W->flags & W_ACTIVE;
     ed__watcher_drop_enabled(L, W);
-    if (W->type == ED_WATCHER_DEFER)
-        W->epoch++;
-    else if (was_active)
+    if (was_active)
         deactivate(L, W->type, (uint32_t)(W - L->w), W->u.link.fd);
     return 0;
 }

@@ -74,10 +74,8 @@ char *ed__strdup(const char *s)
     return copy;
 }
 
-int ed__grow(void **items, size_t *capacity, size_t need, size_t item_size)
+int ed__grow_slow(void **items, size_t *capacity, size_t need, size_t item_size)
 {
-    if (need <= *capacity)
-        return 0;
     size_t cap = *capacity ? *capacity : 16;
     while (cap < need) {
         if (cap > SIZE_MAX / 2 / item_size)

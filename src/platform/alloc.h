@@ -14,6 +14,10 @@ char *ed__strdup(const char *s);
 
 /* Grows *items (each of item_size bytes) so that it holds at least `need`
  * items, doubling from a small minimum. 0 or -ENOMEM (nothing changed). */
-int ed__grow(void **items, size_t *capacity, size_t need, size_t item_size);
+int ed__grow_slow(void **items, size_t *capacity, size_t need, size_t item_size);
+static inline int ed__grow(void **items, size_t *capacity, size_t need, size_t item_size)
+{
+    return need <= *capacity ? 0 : ed__grow_slow(items, capacity, need, item_size);
+}
 
 #endif
