@@ -270,6 +270,184 @@ ED_API const char *ed_watcher_type_name(ed_watcher_type type);
 ED_API void ed_dump_watchers(FILE *out);
 
 /* ------------------------------------------------------------------------
+ * Coroutines and futures (the seed's "just add yield")
+ *
+ * A task is a function running on a stack of its own. Where PHP writes
+ * `yield`, a task calls a function that suspends (ed_await, ed_sleep, ...):
+ * the task parks, the loop runs others, and the call returns when its result
+ * is there. main is a coroutine too: a suspending call made from main, outside
+ * every task, runs the loop until its result is there, so every suspending
+ * function is also a blocking one. Suspending inside a raw loop callback
+ * returns -EPERM.
+ *
+ * A future is the eventual result of a task or a deferred: pending, then
+ * settled once with a value or an error. Futures are reference counted; every
+ * function that returns one gives the caller a reference to release. A failed
+ * future released without anyone having observed its error (awaited it, or
+ * called ed_future_ignore) is reported to the loop's error path: errors are
+ * never lost. Tasks are resumed through microtasks, never inside the call
+ * that woke them.
+ * --------------------------------------------------------------------- */
+
+typedef struct ed_future ed_future;
+
+/* A task body: returns 0 and may set *result, or returns a negative errno
+ * code (optionally described first with ed_fail). */
+typedef int (*ed_fn)(void *arg, void **result);
+
+/* Starts fn(arg) as a task now: it runs until its first suspension, then
+ * ed_async returns. Returns the task's future (the caller's reference), or
+ * NULL with errno ENOMEM. The task is named after fn's call site until
+ * ed_set_name renames it. */
+ED_API ed_future *ed_async_at(ed_fn fn, void *arg, const char *file, int line);
+#define ed_async(fn, arg) ed_async_at((fn), (arg), __FILE__, __LINE__)
+
+/* callFork: starts fn(arg) as a task now and forgets it; if it fails, its
+ * error goes to the loop's error path with the task's name and creation
+ * site. Returns 0, -EINVAL (fn NULL), -ENOMEM. */
+ED_API int ed_go_at(ed_fn fn, void *arg, const char *file, int line);
+#define ed_go(fn, arg) ed_go_at((fn), (arg), __FILE__, __LINE__)
+
+/* callForkDefer: as ed_go, but the task starts in the next tick. */
+ED_API int ed_go_defer_at(ed_fn fn, void *arg, const char *file, int line);
+#define ed_go_defer(fn, arg) ed_go_defer_at((fn), (arg), __FILE__, __LINE__)
+
+/* The seed's loop(fn): runs fn(arg) as a task and the loop until fn is done,
+ * then returns fn's result (its code, and *result if result is not NULL).
+ * Suspends (from main: runs the loop). */
+ED_API int ed_main_at(ed_fn fn, void *arg, void **result, const char *file, int line);
+#define ed_main(fn, arg, result) ed_main_at((fn), (arg), (result), __FILE__, __LINE__)
+
+/* Waits until f settles; returns 0 and sets *result (if not NULL) to its
+ * value, or returns its error. Suspends. Also returns -ECANCELED when the
+ * calling task is cancelled, -EPERM in a raw loop callback, -EINVAL for f
+ * NULL; from main, -EDEADLK when nothing left could settle f, or an error
+ * that reached the loop's error path with no handler set. Awaiting counts
+ * as observing f's error. */
+ED_API int ed_await(ed_future *f, void **result);
+
+/* Takes another reference to f; returns f. */
+ED_API ed_future *ed_future_ref(ed_future *f);
+
+/* Drops a reference. The last one frees f; if f failed and its error was
+ * never observed, the error is reported to the loop's error path first. */
+ED_API void ed_future_release(ed_future *f);
+
+/* Marks f's failure as deliberately unobserved (the caller still releases
+ * its reference). */
+ED_API void ed_future_ignore(ed_future *f);
+
+/* Whether f has settled. */
+ED_API bool ed_future_done(const ed_future *f);
+
+/* A settled future's error code (0 on success); -EINPROGRESS if pending.
+ * Reading it counts as observing the error. */
+ED_API int ed_future_error(ed_future *f);
+
+/* A failed future's error text (ed_fail's, or ed_strerror's), or NULL. Valid
+ * while the caller holds its reference. */
+ED_API const char *ed_future_message(const ed_future *f);
+
+/* Cancels a task: its current suspension and every later one return
+ * -ECANCELED until it returns; its own code decides how to unwind. Returns
+ * 0, -EINVAL (not a task), -EALREADY (already finished). */
+ED_API int ed_cancel_future(ed_future *f);
+
+/* Sets the error text of the current task's failure (or, in a raw callback,
+ * of the callback's error report) and returns err, so that a body can
+ * `return ed_fail(-EIO, "reading %s", path);`. */
+ED_API int ed_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Suspends for `seconds` (a referenced timer keeps the loop alive meanwhile).
+ * 0, -ECANCELED, -EPERM, -EINVAL (negative or NaN), -ENOMEM. */
+ED_API int ed_sleep(double seconds);
+
+/* Suspends until the next tick, letting every other ready task run.
+ * 0, -ECANCELED, -EPERM, -ENOMEM. */
+ED_API int ed_yield(void);
+
+/* The running task's future (the same pointer ed_async returned; not a new
+ * reference), or NULL in main or a raw callback. */
+ED_API ed_future *ed_self(void);
+
+/* Names the running task for reports and dumps (copied, up to 63 bytes);
+ * does nothing outside a task. */
+ED_API void ed_set_name(const char *name);
+
+/* Writes every live task (name, state, what it waits for, creation site)
+ * and every watcher of this thread's loop to out. */
+ED_API void ed_dump(FILE *out);
+
+/* The default stack size of new tasks, in bytes (rounded up to pages, at
+ * least 16 KiB; the default default is 256 KiB, committed only as touched).
+ * 0 leaves it as it is. Returns the size in force. */
+ED_API size_t ed_stack_size(size_t bytes);
+
+/* Combinators (the seed's all, any, some, first, timeout). They suspend,
+ * borrow their inputs (never release or cancel them) and count as observing
+ * every input's error. Output arrays have n entries, indexed like fs. */
+
+/* Waits until every input succeeded (values[i] = each value; 0), or returns
+ * the first error by completion time. An empty list succeeds at once. */
+ED_API int ed_all(ed_future **fs, size_t n, void **values);
+
+/* Waits until every input settled; never fails on their account: values[i]
+ * and errs[i] (0 where it succeeded). Returns 0, or -ECANCELED, -EPERM... */
+ED_API int ed_any(ed_future **fs, size_t n, void **values, int *errs);
+
+/* As ed_any, but fails if every input failed, with the error of the
+ * lowest-index input. An empty list succeeds at once. */
+ED_API int ed_some(ed_future **fs, size_t n, void **values, int *errs);
+
+/* Waits for the first success: its index and value. If every input fails,
+ * returns the error of the lowest-index input. -EINVAL for an empty list. */
+ED_API int ed_first(ed_future **fs, size_t n, size_t *index, void **value);
+
+/* Waits for f at most `seconds`: its result as ed_await gives it, or
+ * -ETIMEDOUT. f goes on (cancel it yourself if it should stop); the timer
+ * does not keep the loop alive. */
+ED_API int ed_timeout(ed_future *f, double seconds, void **value);
+
+/* A serial call queue (the seed's call queues): tasks submitted to it run
+ * one at a time, each starting when the previous one has settled. */
+typedef struct ed_queue ed_queue;
+
+/* A new queue, or NULL with errno ENOMEM. */
+ED_API ed_queue *ed_queue_new(void);
+
+/* Starts fn(arg) as a task that first waits for the previous submission to
+ * settle (whatever its outcome). Returns its future (the caller's
+ * reference), or NULL with errno (EINVAL, ENOMEM). */
+ED_API ed_future *ed_queue_submit_at(ed_queue *q, ed_fn fn, void *arg, const char *file,
+                                     int line);
+#define ed_queue_submit(q, fn, arg) ed_queue_submit_at((q), (fn), (arg), __FILE__, __LINE__)
+
+/* Frees the queue; tasks already submitted still run, in order. */
+ED_API void ed_queue_free(ed_queue *q);
+
+/* The resolving side of a future. */
+typedef struct ed_deferred ed_deferred;
+
+/* A new pending deferred, or NULL with errno ENOMEM. */
+ED_API ed_deferred *ed_deferred_new_at(const char *file, int line);
+#define ed_deferred_new() ed_deferred_new_at(__FILE__, __LINE__)
+
+/* A new reference to the deferred's future. */
+ED_API ed_future *ed_deferred_future(ed_deferred *d);
+
+/* Settles the future with value; its waiters resume through microtasks.
+ * 0, -EALREADY once settled. */
+ED_API int ed_resolve(ed_deferred *d, void *value);
+
+/* Settles the future with an error (negative) and a message (copied; NULL:
+ * ed_strerror(err)). 0, -EALREADY, -EINVAL (err >= 0). */
+ED_API int ed_reject(ed_deferred *d, int err, const char *message);
+
+/* Frees the deferred; its future lives on while referenced (a deferred freed
+ * unsettled leaves it pending forever). */
+ED_API void ed_deferred_free(ed_deferred *d);
+
+/* ------------------------------------------------------------------------
  * Memory
  * --------------------------------------------------------------------- */
 

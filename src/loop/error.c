@@ -37,9 +37,12 @@ void ed__report(struct ed__loop *L, int err, const char *fmt, ...)
 void ed__callback_failed(struct ed__loop *L, int err, ed_id id, int type, const char *file,
                          int line)
 {
+    char note[sizeof L->fail_note];
+    memcpy(note, L->fail_note, sizeof note);
+    L->fail_note[0] = 0;
     ed__report(L, err, "%s watcher %" PRIu64 " (created at %s:%d) failed: %s (%d)",
-               ed_watcher_type_name((ed_watcher_type)type), id, file, line, ed_strerror(err),
-               err);
+               ed_watcher_type_name((ed_watcher_type)type), id, file, line,
+               note[0] ? note : ed_strerror(err), err);
 }
 
 void ed_set_error_handler(ed_error_handler handler, void *data)

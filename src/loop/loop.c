@@ -28,6 +28,7 @@ static void loop_destroy(struct ed__loop *L)
     ed__free(L->defers);
     ed__free(L->defers_next);
     ed__free(L->pending);
+    ed__microtasks_free(L);
     L->drv->destroy(L->drv_state);
     ed__free(L->drv_state);
     ed__free(L);
@@ -107,8 +108,13 @@ int ed_shutdown(void)
     struct ed__loop *L = ed__current;
     if (!L)
         return 0;
-    if (L->running)
+    if (L->task_hook) {
+        int rc = L->task_hook(L, ED__HOOK_SHUTDOWN);
+        if (rc < 0)
+            return rc;
+    } else if (L->running) {
         return -EBUSY;
+    }
     pthread_setspecific(exit_key, NULL);
     loop_destroy(L);
     ed__current = NULL;

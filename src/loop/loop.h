@@ -101,6 +101,11 @@ struct ed__queue_entry {
     uint32_t slot, gen, epoch;
 };
 
+struct ed__microtask {
+    void (*fn)(void *);
+    void *arg;
+};
+
 struct ed__state_entry {
     char *key;
     void *value;
@@ -131,10 +136,19 @@ struct ed__loop {
     struct ed__queue_entry *pending;
     size_t pending_len, pending_cap;
 
+    struct ed__microtask *micro; /* a ring; capacity a power of two */
+    size_t micro_head, micro_len, micro_cap;
+
     int64_t now;
     bool running;
     bool in_tick;
     bool stopping;
+    /* Set by the task layer once it exists on this thread: ed_run(),
+     * ed_run_once() and ed_shutdown() ask it first (op: ED__HOOK_*). Ticks
+     * then run on a context of their own, which main switches to. */
+    int (*task_hook)(struct ed__loop *L, int op);
+    size_t micro_promised; /* microtask slots reserved for wake-ups */
+    char fail_note[ED__MSG_MAX / 2]; /* ed_fail's text for the next callback report */
 
     ed_error_handler handler;
     void *handler_data;
@@ -290,6 +304,25 @@ void ed__report(struct ed__loop *L, int err, const char *fmt, ...)
 void ed__callback_failed(struct ed__loop *L, int err, ed_id id, int type, const char *file,
                          int line);
 
+enum { ED__HOOK_RUN, ED__HOOK_ONCE, ED__HOOK_ONCE_BLOCK, ED__HOOK_SHUTDOWN };
+
+/* microtask.c */
+int ed__microtask_push(struct ed__loop *L, void (*fn)(void *), void *arg);
+/* Reserves room for one later push that must not fail (a wake-up). */
+int ed__microtask_reserve(struct ed__loop *L);
+void ed__microtask_unreserve(struct ed__loop *L);
+void ed__microtask_push_reserved(struct ed__loop *L, void (*fn)(void *), void *arg);
+void ed__microtasks_drain(struct ed__loop *L);
+void ed__microtasks_free(struct ed__loop *L);
+
+/* tick.c: one tick; for the task layer's own run loop. */
+void ed__tick(struct ed__loop *L, bool may_block);
+/* Whether anything could still happen: referenced watchers or microtasks. */
+static inline bool ed__loop_busy(const struct ed__loop *L)
+{
+    return L->alive > 0 || L->micro_len > 0;
+}
+
 /* state.c */
 void ed__state_free(struct ed__loop *L);
 
@@ -298,6 +331,10 @@ static inline void ed__callback_done(struct ed__loop *L, int rc, ed_id id, int t
 {
     if (rc < 0)
         ed__callback_failed(L, rc, id, type, file, line);
+    else if (L->fail_note[0])
+        L->fail_note[0] = 0; /* ed_fail, then success: the note is stale */
+    if (L->micro_len)
+        ed__microtasks_drain(L);
 }
 
 #endif

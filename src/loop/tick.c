@@ -14,13 +14,15 @@
 
 static bool work_queued(const struct ed__loop *L)
 {
-    return L->defers_next_len > 0 || L->pending_len > 0;
+    return L->defers_next_len > 0 || L->pending_len > 0 || L->micro_len > 0;
 }
 
-static void tick(struct ed__loop *L, bool may_block)
+void ed__tick(struct ed__loop *L, bool may_block)
 {
     L->in_tick = true;
     L->now = ed__clock_ns();
+    if (L->micro_len)
+        ed__microtasks_drain(L);
     ed__activate_pending(L);
     ed__run_defers(L);
 
@@ -42,6 +44,8 @@ static void tick(struct ed__loop *L, bool may_block)
     ed__run_timers(L);
     if (L->sig_ready)
         ed__signal_dispatch(L);
+    if (L->micro_len) /* queued by something that was not a callback */
+        ed__microtasks_drain(L);
     L->in_tick = false;
 }
 
@@ -60,12 +64,14 @@ int ed_run(void)
     struct ed__loop *L = ed__loop_get();
     if (!L)
         return -ENOMEM;
+    if (L->task_hook)
+        return L->task_hook(L, ED__HOOK_RUN);
     if (L->running)
         return -EBUSY;
     L->running = true;
     L->stopping = false;
-    while (!L->stopping && L->alive > 0)
-        tick(L, true);
+    while (!L->stopping && ed__loop_busy(L))
+        ed__tick(L, true);
     return finish(L);
 }
 
@@ -74,13 +80,15 @@ int ed_run_once(bool block)
     struct ed__loop *L = ed__loop_get();
     if (!L)
         return -ENOMEM;
+    if (L->task_hook)
+        return L->task_hook(L, block ? ED__HOOK_ONCE_BLOCK : ED__HOOK_ONCE);
     if (L->running)
         return -EBUSY;
     L->running = true;
     L->stopping = false;
-    tick(L, block);
+    ed__tick(L, block);
     int err = finish(L);
-    return err < 0 ? err : L->alive > 0;
+    return err < 0 ? err : ed__loop_busy(L);
 }
 
 int ed_backend_fd(void)

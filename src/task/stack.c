@@ -1,0 +1,189 @@
+#include "task/stack.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "platform/alloc.h"
+
+#define CANARY UINT64_C(0xED57AC4CA9A12E5D)
+#define SLAB_STACKS 16 /* stacks carved from one mmap */
+#define WARM_STACKS 64 /* pooled stacks kept with their pages; the rest are madvised */
+
+static atomic_size_t default_size = ED__STACK_DEFAULT;
+static atomic_long guard_budget = -1; /* guarded stacks still allowed; -1: not read yet */
+static atomic_flag said_unguarded = ATOMIC_FLAG_INIT;
+
+struct slab {
+    void *base;
+    size_t len;
+    struct slab *next;
+};
+
+/* Per thread: tasks never move between threads, nor do their stacks. */
+static _Thread_local struct {
+    struct ed__stack *free; /* LIFO: the last released is the warmest */
+    size_t len, cap;
+    size_t stack_size; /* the size of the pooled stacks */
+    struct slab *slabs;
+} pool;
+
+static size_t page_size(void)
+{
+    static size_t cached;
+    if (!cached)
+        cached = (size_t)sysconf(_SC_PAGESIZE);
+    return cached;
+}
+
+static size_t round_pages(size_t n)
+{
+    size_t p = page_size();
+    return (n + p - 1) / p * p;
+}
+
+size_t ed__stack_default(size_t size)
+{
+    if (size) {
+        size = round_pages(size < ED__STACK_MIN ? ED__STACK_MIN : size);
+        atomic_store(&default_size, size);
+    }
+    return atomic_load(&default_size);
+}
+
+/* A guard page for one more stack, if the mapping budget allows. */
+static bool take_guard(void)
+{
+    long budget = atomic_load(&guard_budget);
+    if (budget < 0) {
+        long max = 65530;
+        FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+        if (f) {
+            if (fscanf(f, "%ld", &max) != 1)
+                max = 65530;
+            fclose(f);
+        }
+        long expected = -1;
+        atomic_compare_exchange_strong(&guard_budget, &expected, max / 4);
+    }
+    for (budget = atomic_load(&guard_budget); budget > 0;)
+        if (atomic_compare_exchange_weak(&guard_budget, &budget, budget - 1))
+            return true;
+    if (!atomic_flag_test_and_set(&said_unguarded))
+        fprintf(stderr, "eddy: the mapping budget for guarded coroutine stacks is spent "
+                        "(vm.max_map_count); new stacks have no guard page, and overflow is "
+                        "detected by a canary checked at every switch\n");
+    return false;
+}
+
+static void give_back_guard(void)
+{
+    atomic_fetch_add(&guard_budget, 1);
+}
+
+/* Lays out one stack at `region` (its first page is the guard, if any). */
+static void carve(void *region, size_t stack_size, bool pooled, struct ed__stack *out)
+{
+    size_t page = page_size();
+    out->lo = (char *)region + page;
+    out->size = stack_size;
+    out->pooled = pooled;
+    out->guarded = take_guard() && mprotect(region, page, PROT_NONE) == 0;
+    if (!out->guarded)
+        *(uint64_t *)out->lo = CANARY;
+}
+
+static void *map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static int pool_refill(size_t stack_size)
+{
+    size_t region = stack_size + page_size();
+    if (ed__grow((void **)&pool.free, &pool.cap, pool.len + SLAB_STACKS, sizeof *pool.free))
+        return -ENOMEM;
+    struct slab *slab = ed__alloc(sizeof *slab);
+    void *base = slab ? map(region * SLAB_STACKS) : NULL;
+    if (!base) {
+        ed__free(slab);
+        return -ENOMEM;
+    }
+    *slab = (struct slab){base, region * SLAB_STACKS, pool.slabs};
+    pool.slabs = slab;
+    /* Pushed in reverse, so stacks are handed out in address order. */
+    for (size_t i = SLAB_STACKS; i-- > 0;)
+        carve((char *)base + i * region, stack_size, true, &pool.free[pool.len++]);
+    return 0;
+}
+
+int ed__stack_get(size_t size, struct ed__stack *out)
+{
+    size_t def = atomic_load(&default_size);
+    size = size ? round_pages(size < ED__STACK_MIN ? ED__STACK_MIN : size) : def;
+    if (size == def) {
+        if (pool.stack_size != def) {
+            /* The default changed: stacks of the old size are not reused. */
+            for (size_t i = 0; i < pool.len; i++)
+                madvise(pool.free[i].lo, pool.free[i].size, MADV_DONTNEED);
+            pool.len = 0;
+            pool.stack_size = def;
+        }
+        if (pool.len == 0) {
+            int rc = pool_refill(size);
+            if (rc < 0)
+                return rc;
+        }
+        *out = pool.free[--pool.len];
+        if (!out->guarded)
+            *(uint64_t *)out->lo = CANARY;
+        return 0;
+    }
+    void *region = map(size + page_size());
+    if (!region)
+        return -ENOMEM;
+    carve(region, size, false, out);
+    return 0;
+}
+
+void ed__stack_put(struct ed__stack *s)
+{
+    if (s->pooled && s->size == pool.stack_size &&
+        ed__grow((void **)&pool.free, &pool.cap, pool.len + 1, sizeof *pool.free) == 0) {
+        if (pool.len >= WARM_STACKS)
+            madvise(s->lo, s->size, MADV_DONTNEED);
+        pool.free[pool.len++] = *s;
+        return;
+    }
+    if (s->pooled)
+        return; /* its slab is unmapped with the pool */
+    if (s->guarded)
+        give_back_guard();
+    munmap((char *)s->lo - page_size(), s->size + page_size());
+}
+
+bool ed__stack_guard_hit(const struct ed__stack *s, const void *addr)
+{
+    return s->guarded && (const char *)addr < (const char *)s->lo &&
+           (const char *)addr >= (const char *)s->lo - page_size();
+}
+
+void ed__stack_pool_free(void)
+{
+    for (size_t i = 0; i < pool.len; i++)
+        if (pool.free[i].guarded)
+            give_back_guard();
+    while (pool.slabs) {
+        struct slab *s = pool.slabs;
+        pool.slabs = s->next;
+        munmap(s->base, s->len);
+        ed__free(s);
+    }
+    ed__free(pool.free);
+    memset(&pool, 0, sizeof pool);
+}

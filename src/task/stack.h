@@ -1,0 +1,50 @@
+/* Coroutine stacks: reserved with mmap (pages are committed only when
+ * touched), carved from slabs, and reused from a per-thread pool, because a
+ * first touch of a page costs ~10 us here while a warm stack costs nothing.
+ *
+ * Each stack has a guard page below it while the process's mapping budget
+ * lasts: a guard page splits its slab's mapping, and Linux allows
+ * vm.max_map_count (65530) mappings in all, so guarded stacks stop at a
+ * quarter of that. Later stacks have a canary word at their lowest address
+ * instead, checked at every switch away from them; eddy says so once on
+ * stderr. */
+#ifndef EDDY_TASK_STACK_H
+#define EDDY_TASK_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ED__STACK_DEFAULT (256 * 1024)
+#define ED__STACK_MIN (16 * 1024)
+
+struct ed__stack {
+    void *lo;     /* lowest usable address */
+    size_t size;  /* usable bytes from lo */
+    bool guarded; /* a PROT_NONE page lies just below lo */
+    bool pooled;  /* from a slab; else its own mapping */
+};
+
+/* A stack of at least `size` bytes (0: the current default). 0 or -ENOMEM. */
+int ed__stack_get(size_t size, struct ed__stack *out);
+
+/* Gives a stack back: to the pool, or unmapped. */
+void ed__stack_put(struct ed__stack *s);
+
+/* false if an unguarded stack's canary was overwritten: it overflowed. */
+static inline bool ed__stack_intact(const struct ed__stack *s)
+{
+    return s->guarded || *(const uint64_t *)s->lo == UINT64_C(0xED57AC4CA9A12E5D);
+}
+
+/* Whether addr lies in the guard page of s. */
+bool ed__stack_guard_hit(const struct ed__stack *s, const void *addr);
+
+/* The default size of new stacks, rounded up to whole pages, at least
+ * ED__STACK_MIN. Returns the size now in force. */
+size_t ed__stack_default(size_t size);
+
+/* Unmaps this thread's pooled stacks; none may be in use. */
+void ed__stack_pool_free(void);
+
+#endif
