@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all demo test test-asan test-release test-tsan bench install clean
+.PHONY: all demo test test-asan test-release test-tsan test-ucontext test-cross bench install clean
 
 all:
 	scripts/deps.sh build
@@ -14,8 +14,10 @@ demo: all
 	./build/examples/tour
 
 # The whole suite under each driver: Debug with AddressSanitizer and
-# UndefinedBehaviorSanitizer, Release, and Debug with ThreadSanitizer.
-test: test-asan test-release test-tsan
+# UndefinedBehaviorSanitizer, Release, Debug with ThreadSanitizer, and
+# Release with the ucontext fallback; then the AArch64 context switch under
+# qemu-user.
+test: test-asan test-release test-tsan test-ucontext test-cross
 
 define run_suite
 	scripts/deps.sh test
@@ -33,6 +35,12 @@ test-release:
 test-tsan:
 	$(call run_suite,build-tsan,-DCMAKE_BUILD_TYPE=Debug -DEDDY_SANITIZE=thread)
 
+test-ucontext:
+	$(call run_suite,build-ucontext,-DCMAKE_BUILD_TYPE=Release -DEDDY_CONTEXT=ucontext)
+
+test-cross:
+	tests/cross/run.sh
+
 bench:
 	bench/run.sh
 
@@ -40,6 +48,6 @@ install: all
 	cmake --install build
 
 clean:
-	rm -rf build build-asan build-release build-tsan build-bench
+	rm -rf build build-asan build-release build-tsan build-ucontext build-bench
 
 , := ,

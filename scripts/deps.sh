@@ -3,6 +3,7 @@
 #   scripts/deps.sh build   compiler and build tools
 #   scripts/deps.sh test    + the test framework (Check)
 #   scripts/deps.sh bench   + the peers the benchmarks compare with
+#   scripts/deps.sh cross   + an AArch64 cross compiler and qemu-user
 set -euo pipefail
 
 want=(gcc make cmake pkg-config)
@@ -10,7 +11,8 @@ case "${1:-build}" in
   build) ;;
   test) want+=(check libsubunit-dev) ;;
   bench) want+=(libuv1-dev libev-dev libevent-dev) ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  cross) want+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
+  *) echo "usage: $0 build|test|bench|cross" >&2; exit 2 ;;
 esac
 
 missing=()
