@@ -58,6 +58,28 @@ static void reap(struct ed__sched *S)
     ed_future_release(&t->f);
 }
 
+static void resume_fiber(void *arg);
+
+/* Direct hand-off: a fiber that the microtask drain resumed would return
+ * to the drain, which would pop the next microtask; when that one resumes
+ * another task, take it here and switch straight to that task. The order is
+ * the same, with one switch instead of two. */
+static struct ed__fiber *hand_off(struct ed__sched *S, struct ed__fiber *from)
+{
+    struct ed__loop *L = S->L;
+    if (!from->from_drain || !L->micro_len)
+        return NULL;
+    struct ed__microtask *m = &L->micro[L->micro_head];
+    struct ed__fiber *next = m->arg;
+    if (m->fn != resume_fiber || next == &S->main)
+        return NULL;
+    L->micro_head = (L->micro_head + 1) & (L->micro_cap - 1);
+    L->micro_len--;
+    next->resumer = NULL;
+    next->from_drain = true;
+    return next;
+}
+
 /* Switches from whatever runs now to `to` (NULL: loop code). Returns when
  * something switches back. */
 static void transfer(struct ed__sched *S, struct ed__fiber *to, int exiting)
@@ -214,7 +236,8 @@ int ed__suspend(struct ed__sched *S, const char *what)
     f->waiting_on = what;
     if (f == &S->main)
         return main_wait(S, MAIN_AWAIT);
-    transfer(S, f->resumer, 0);
+    struct ed__fiber *next = hand_off(S, f);
+    transfer(S, next ? next : f->resumer, 0);
     f->waiting_on = NULL;
     return f->wake_rc;
 }
@@ -229,6 +252,7 @@ static void resume_fiber(void *arg)
         return;
     }
     f->resumer = S->current;
+    f->from_drain = true;
     transfer(S, f, 0);
 }
 
@@ -257,7 +281,8 @@ static void finish(struct ed__sched *S, struct ed__task *t, int rc, void *result
         ed__report_failure(S, &t->f, NULL);
     }
     S->zombie = t;
-    transfer(S, t->fiber.resumer, 1);
+    struct ed__fiber *next = hand_off(S, &t->fiber);
+    transfer(S, next ? next : t->fiber.resumer, 1);
     abort(); /* unreachable: nothing switches back to a finished task */
 }
 
@@ -346,6 +371,7 @@ static void start(struct ed__sched *S, struct ed__task *t)
     sync_current(S);
     debug_log(S, t, "started");
     t->fiber.resumer = S->current;
+    t->fiber.from_drain = false;
     transfer(S, &t->fiber, 0);
 }
 

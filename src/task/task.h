@@ -63,6 +63,7 @@ struct ed__fiber {
     int wake_rc;
     bool waiting;
     bool cancelled;
+    bool from_drain; /* its resumer is the microtask drain, not a callback */
 };
 
 struct ed__task {
