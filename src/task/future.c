@@ -44,7 +44,20 @@ void ed__waiter_link(ed_future *f, struct ed__waiter *w, struct ed__fiber *owner
     }
 }
 
+static void finalize(ed_future *f);
+
 void ed__waiter_unlink(struct ed__waiter *w)
+{
+    ed_future *f = w->on;
+    if (!f)
+        return;
+    ed__waiter_detach(w);
+    /* Linked waiters keep a future alive: the last one out frees it. */
+    if (f->refs == 0 && !f->head)
+        finalize(f);
+}
+
+void ed__waiter_detach(struct ed__waiter *w)
 {
     ed_future *f = w->on;
     if (!f)
@@ -75,12 +88,14 @@ void ed__future_settle(ed_future *f, int err, void *value, char *message)
     f->value = err ? NULL : value;
     f->message = message;
     /* Waiters only record and wake (through microtasks): nothing here runs
-     * user code, so the list cannot change under us except by the unlink. */
+     * user code, so the list cannot change under us except by the detach. */
     while (f->head) {
         struct ed__waiter *w = f->head;
-        ed__waiter_unlink(w);
+        ed__waiter_detach(w);
         w->fn(w, f);
     }
+    if (f->refs == 0)
+        finalize(f); /* only waiters held it */
 }
 
 const char *ed__future_name(const ed_future *f)
@@ -101,16 +116,22 @@ ed_future *ed_future_ref(ed_future *f)
     return f;
 }
 
-void ed_future_release(ed_future *f)
+/* The last reference and the last waiter are gone. */
+static void finalize(ed_future *f)
 {
-    if (!f || --f->refs > 0)
-        return;
     if ((f->flags & (F_SETTLED | F_OBSERVED)) == F_SETTLED && f->err) {
         struct ed__sched *S = ed__sched_get();
         if (S)
             ed__report_failure(S, f, "released without its error being observed");
     }
     ed__future_free(f);
+}
+
+void ed_future_release(ed_future *f)
+{
+    if (!f || --f->refs > 0 || f->head)
+        return;
+    finalize(f);
 }
 
 void ed_future_ignore(ed_future *f)
@@ -160,12 +181,11 @@ int ed__wait_future(struct ed__sched *S, ed_future *f, const char *what)
         return -EDEADLK; /* a task waiting for itself */
     struct ed__waiter w;
     ed__waiter_link(f, &w, S->current, wake_owner);
-    f->refs++; /* f stays valid while we wait, whatever its owner does */
     rc = ed__suspend(S, what);
+    /* The caller holds a reference to f (it may not wait otherwise), so f
+     * is still there. */
     ed__waiter_unlink(&w);
-    bool settled = f->flags & F_SETTLED;
-    ed_future_release(f);
-    return rc < 0 ? rc : settled ? 0 : -EDEADLK;
+    return rc < 0 ? rc : (f->flags & F_SETTLED) ? 0 : -EDEADLK;
 }
 
 int ed_await(ed_future *f, void **result)

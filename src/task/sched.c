@@ -537,6 +537,7 @@ static void sched_destroy(void *p)
         while (t->fiber.waiters)
             ed__waiter_unlink(t->fiber.waiters);
         t->fiber.waiting = false;
+        t->finished = true;
         if (!(t->f.flags & F_SETTLED)) {
             t->f.flags |= F_OBSERVED;
             ed__future_settle(&t->f, -ECANCELED, NULL, NULL);

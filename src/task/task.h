@@ -15,9 +15,10 @@
  * A waiter is a continuation linked to a pending future. It lives in the
  * frame of the fiber that waits (on its stack, which cannot move while it is
  * suspended), is called when the future settles, and must never run user
- * code: it only records and wakes. Every linked waiter is also on its
- * fiber's list, so a fiber freed while suspended (ed_shutdown) unlinks its
- * waiters first. */
+ * code: it only records and wakes. A future is freed only when both its
+ * references and its linked waiters are gone. Every linked waiter is also
+ * on its fiber's list, so a fiber freed while suspended (ed_shutdown)
+ * unlinks its waiters first. */
 #ifndef EDDY_TASK_TASK_H
 #define EDDY_TASK_TASK_H
 
@@ -126,7 +127,10 @@ void ed__future_init(ed_future *f, uint8_t flags, const char *file, int line);
 void ed__future_settle(ed_future *f, int err, void *value, char *message);
 void ed__waiter_link(ed_future *f, struct ed__waiter *w, struct ed__fiber *owner,
                      void (*fn)(struct ed__waiter *, ed_future *));
+/* Takes w off its future (and its fiber's list); frees the future if it
+ * was kept only by its waiters. detach: the same, never freeing. */
 void ed__waiter_unlink(struct ed__waiter *w);
+void ed__waiter_detach(struct ed__waiter *w);
 void ed__future_free(ed_future *f);
 /* Suspends until f settles, without observing its outcome: 0, or why the
  * wait ended early (-ECANCELED, -EPERM, main's -EDEADLK or loop error). */
