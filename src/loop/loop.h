@@ -6,13 +6,12 @@
  * A slot whose 32-bit generation would wrap is retired, never reused, which
  * keeps "ids are never reused" literally true.
  *
- * A watcher is ENABLED from creation or ed_enable() on, but while a tick is
- * in progress it only becomes ACTIVE (in the timer heap, in the driver's
- * interest set, in the signal mask) at the start of the next tick: enabling
- * queues it on `pending`. That single rule gives "nothing fires in the tick
- * that created or enabled it" for every watcher type. Outside a tick there
- * is nothing to wait for, and timers (whose activation cannot fail) go
- * straight into the heap. Disabling takes effect at once and bumps the
+ * A watcher is ENABLED from creation or ed_enable() on, but it only becomes
+ * ACTIVE (in the timer heap, in the driver's interest set, in the signal
+ * mask) at the start of the next tick: enabling queues it on `pending`.
+ * That single rule gives "nothing fires in the tick that created or enabled
+ * it" for every watcher type, and a timer created and cancelled within one
+ * tick never touches the heap. Disabling takes effect at once and bumps the
  * watcher's epoch, so entries queued for an earlier enabling go stale.
  * Defers skip the pending queue: they go straight to the next tick's defer
  * queue.
@@ -258,8 +257,8 @@ static inline void ed__watcher_free(struct ed__loop *L, uint32_t slot)
         L->free_head = slot + 1;
     }
 }
-/* Makes a newly enabled W active: at once outside a tick for timers, else
- * through the pending queue. ed__reserve_pending() must have succeeded. */
+/* Queues a newly enabled W for activation at the start of the next tick.
+ * ed__reserve_pending() must have succeeded. */
 void ed__watcher_arm(struct ed__loop *L, struct ed__watcher *W);
 /* Clears ENABLED and ACTIVE and makes queued entries stale, without touching
  * the driver or the heap (the caller does, if it must). */
