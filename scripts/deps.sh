@@ -10,7 +10,7 @@ want=(gcc make cmake pkg-config)
 case "${1:-build}" in
   build) ;;
   test) want+=(check libsubunit-dev) ;;
-  bench) want+=(libuv1-dev libev-dev libevent-dev) ;;
+  bench) want+=(libuv1-dev libev-dev libevent-dev golang-go) ;;
   cross) want+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
   *) echo "usage: $0 build|test|bench|cross" >&2; exit 2 ;;
 esac
