@@ -302,6 +302,17 @@ typedef int (*ed_fn)(void *arg, void **result);
 ED_API ed_future *ed_async_at(ed_fn fn, void *arg, const char *file, int line);
 #define ed_async(fn, arg) ed_async_at((fn), (arg), __FILE__, __LINE__)
 
+/* Options for ed_async_with. Zeroed fields take the defaults. */
+typedef struct ed_task_options {
+    size_t stack_size; /* bytes; 0: ed_stack_size() */
+    const char *name;  /* copied; NULL: the call site */
+} ed_task_options;
+
+/* ed_async with options (opt may be NULL). */
+ED_API ed_future *ed_async_with_at(ed_fn fn, void *arg, const ed_task_options *opt,
+                                   const char *file, int line);
+#define ed_async_with(fn, arg, opt) ed_async_with_at((fn), (arg), (opt), __FILE__, __LINE__)
+
 /* callFork: starts fn(arg) as a task now and forgets it; if it fails, its
  * error goes to the loop's error path with the task's name and creation
  * site. Returns 0, -EINVAL (fn NULL), -ENOMEM. */

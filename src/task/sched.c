@@ -327,8 +327,8 @@ struct ed__sched *ed__sched_get(void)
     return S;
 }
 
-static struct ed__task *spawn(struct ed__sched *S, ed_fn fn, void *arg, const char *file,
-                              int line)
+static struct ed__task *spawn(struct ed__sched *S, ed_fn fn, void *arg,
+                              const ed_task_options *opt, const char *file, int line)
 {
     if (!fn) {
         errno = EINVAL;
@@ -337,7 +337,7 @@ static struct ed__task *spawn(struct ed__sched *S, ed_fn fn, void *arg, const ch
     struct ed__task *t = ed__calloc(1, sizeof *t);
     if (!t)
         goto nomem;
-    if (ed__stack_get(0, &t->stack) < 0) {
+    if (ed__stack_get(opt ? opt->stack_size : 0, &t->stack) < 0) {
         ed__free(t);
         goto nomem;
     }
@@ -353,7 +353,10 @@ static struct ed__task *spawn(struct ed__sched *S, ed_fn fn, void *arg, const ch
     t->fn = fn;
     t->arg = arg;
     const char *base = strrchr(t->f.file, '/');
-    snprintf(t->name, sizeof t->name, "%s:%d", base ? base + 1 : t->f.file, line);
+    if (opt && opt->name)
+        snprintf(t->name, sizeof t->name, "%s", opt->name);
+    else
+        snprintf(t->name, sizeof t->name, "%s:%d", base ? base + 1 : t->f.file, line);
     t->next = S->tasks;
     if (S->tasks)
         S->tasks->prev = t;
@@ -375,20 +378,26 @@ static void start(struct ed__sched *S, struct ed__task *t)
     transfer(S, &t->fiber, 0);
 }
 
-ed_future *ed_async_at(ed_fn fn, void *arg, const char *file, int line)
+ed_future *ed_async_with_at(ed_fn fn, void *arg, const ed_task_options *opt, const char *file,
+                            int line)
 {
     struct ed__sched *S = ed__sched_get();
-    struct ed__task *t = S ? spawn(S, fn, arg, file, line) : NULL;
+    struct ed__task *t = S ? spawn(S, fn, arg, opt, file, line) : NULL;
     if (!t)
         return NULL;
     start(S, t);
     return &t->f;
 }
 
+ed_future *ed_async_at(ed_fn fn, void *arg, const char *file, int line)
+{
+    return ed_async_with_at(fn, arg, NULL, file, line);
+}
+
 int ed_go_at(ed_fn fn, void *arg, const char *file, int line)
 {
     struct ed__sched *S = ed__sched_get();
-    struct ed__task *t = S ? spawn(S, fn, arg, file, line) : NULL;
+    struct ed__task *t = S ? spawn(S, fn, arg, NULL, file, line) : NULL;
     if (!t)
         return -errno;
     t->f.flags |= F_GO;
@@ -407,7 +416,7 @@ static int start_deferred(ed_id id, void *data)
 int ed_go_defer_at(ed_fn fn, void *arg, const char *file, int line)
 {
     struct ed__sched *S = ed__sched_get();
-    struct ed__task *t = S ? spawn(S, fn, arg, file, line) : NULL;
+    struct ed__task *t = S ? spawn(S, fn, arg, NULL, file, line) : NULL;
     if (!t)
         return -errno;
     t->f.flags |= F_GO;

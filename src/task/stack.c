@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -10,8 +11,11 @@
 #include "platform/alloc.h"
 
 #define CANARY UINT64_C(0xED57AC4CA9A12E5D)
-#define SLAB_STACKS 16 /* stacks carved from one mmap */
-#define WARM_STACKS 64 /* pooled stacks kept with their pages; the rest are madvised */
+#define SLAB_STACKS 16           /* stacks carved from one mmap */
+#define SLAB_STACKS_UNGUARDED 256 /* past the guard budget: fewer, larger mappings */
+#define WARM_STACKS 64 /* pooled stacks always kept with their pages */
+#define TRIM_BATCH 1024 /* cold stacks that make a trim worth its syscalls */
+#define MAPPINGS_LEFT 8192 /* of vm.max_map_count, never spent on guard pages */
 
 static atomic_size_t default_size = ED__STACK_DEFAULT;
 static atomic_long guard_budget = -1; /* guarded stacks still allowed; -1: not read yet */
@@ -28,6 +32,7 @@ static _Thread_local struct {
     struct ed__stack *free; /* LIFO: the last released is the warmest */
     size_t len, cap;
     size_t stack_size; /* the size of the pooled stacks */
+    size_t cold;       /* stacks given back beyond the warm set since the last trim */
     struct slab *slabs;
 } pool;
 
@@ -66,8 +71,10 @@ static bool take_guard(void)
                 max = 65530;
             fclose(f);
         }
+        /* Each guarded stack splits its slab: two mappings. */
+        long budget_now = max / 2 - MAPPINGS_LEFT / 2;
         long expected = -1;
-        atomic_compare_exchange_strong(&guard_budget, &expected, max / 4);
+        atomic_compare_exchange_strong(&guard_budget, &expected, budget_now > 0 ? budget_now : 0);
     }
     for (budget = atomic_load(&guard_budget); budget > 0;)
         if (atomic_compare_exchange_weak(&guard_budget, &budget, budget - 1))
@@ -106,18 +113,19 @@ static void *map(size_t len)
 static int pool_refill(size_t stack_size)
 {
     size_t region = stack_size + page_size();
-    if (ed__grow((void **)&pool.free, &pool.cap, pool.len + SLAB_STACKS, sizeof *pool.free))
+    size_t count = atomic_load(&guard_budget) == 0 ? SLAB_STACKS_UNGUARDED : SLAB_STACKS;
+    if (ed__grow((void **)&pool.free, &pool.cap, pool.len + count, sizeof *pool.free))
         return -ENOMEM;
     struct slab *slab = ed__alloc(sizeof *slab);
-    void *base = slab ? map(region * SLAB_STACKS) : NULL;
+    void *base = slab ? map(region * count) : NULL;
     if (!base) {
         ed__free(slab);
         return -ENOMEM;
     }
-    *slab = (struct slab){base, region * SLAB_STACKS, pool.slabs};
+    *slab = (struct slab){base, region * count, pool.slabs};
     pool.slabs = slab;
     /* Pushed in reverse, so stacks are handed out in address order. */
-    for (size_t i = SLAB_STACKS; i-- > 0;)
+    for (size_t i = count; i-- > 0;)
         carve((char *)base + i * region, stack_size, true, &pool.free[pool.len++]);
     return 0;
 }
@@ -151,13 +159,37 @@ int ed__stack_get(size_t size, struct ed__stack *out)
     return 0;
 }
 
+static int by_address(const void *a, const void *b)
+{
+    const char *x = ((const struct ed__stack *)a)->lo, *y = ((const struct ed__stack *)b)->lo;
+    return x < y ? -1 : x > y;
+}
+
+/* Gives the pages of every pooled stack but the warmest back to the
+ * kernel: sorted by address, adjacent stacks of a slab go in one madvise
+ * (guard pages included: they have no pages to give). */
+static void trim(void)
+{
+    size_t n = pool.len - WARM_STACKS; /* the coldest are at the bottom */
+    qsort(pool.free, n, sizeof *pool.free, by_address);
+    size_t page = page_size();
+    for (size_t i = 0; i < n;) {
+        char *start = (char *)pool.free[i].lo - page;
+        char *end = (char *)pool.free[i].lo + pool.free[i].size;
+        while (++i < n && (char *)pool.free[i].lo - page == end)
+            end = (char *)pool.free[i].lo + pool.free[i].size;
+        madvise(start, (size_t)(end - start), MADV_DONTNEED);
+    }
+    pool.cold = 0;
+}
+
 void ed__stack_put(struct ed__stack *s)
 {
     if (s->pooled && s->size == pool.stack_size &&
         ed__grow((void **)&pool.free, &pool.cap, pool.len + 1, sizeof *pool.free) == 0) {
-        if (pool.len >= WARM_STACKS)
-            madvise(s->lo, s->size, MADV_DONTNEED);
         pool.free[pool.len++] = *s;
+        if (pool.len > WARM_STACKS && ++pool.cold >= TRIM_BATCH)
+            trim();
         return;
     }
     if (s->pooled)
