@@ -19,13 +19,30 @@ static void *libc_realloc(void *ud, void *ptr, size_t size)
 
 static ed_realloc_fn hook = libc_realloc;
 static void *hook_ud;
-/* Blocks handed out and not yet freed, across all threads: the allocator may
- * only change while this is zero, or frees would reach the wrong one. */
-static atomic_long live_blocks;
+
+/* The allocator may only change while no block is live, or frees would
+ * reach the wrong one. Counting blocks in one atomic costs a locked
+ * instruction per allocation, so each thread counts its own (blocks it
+ * allocated minus blocks it freed), and only a thread's count moving off
+ * or back to zero touches the shared count of threads holding blocks. A
+ * block freed by another thread than its allocator's keeps both counted:
+ * the allocator stays locked, which errs on the safe side. */
+static _Thread_local long thread_blocks __attribute__((tls_model("initial-exec")));
+static atomic_long threads_with_blocks;
+
+static inline void count_block(long delta)
+{
+    long before = thread_blocks;
+    thread_blocks = before + delta;
+    if (before == 0)
+        atomic_fetch_add_explicit(&threads_with_blocks, 1, memory_order_relaxed);
+    else if (before + delta == 0)
+        atomic_fetch_sub_explicit(&threads_with_blocks, 1, memory_order_relaxed);
+}
 
 int ed_set_allocator(ed_realloc_fn fn, void *ud)
 {
-    if (atomic_load(&live_blocks) != 0)
+    if (atomic_load(&threads_with_blocks) != 0)
         return -EBUSY;
     hook = fn ? fn : libc_realloc;
     hook_ud = fn ? ud : NULL;
@@ -36,7 +53,7 @@ void *ed__alloc(size_t size)
 {
     void *p = hook(hook_ud, NULL, size ? size : 1);
     if (p)
-        atomic_fetch_add_explicit(&live_blocks, 1, memory_order_relaxed);
+        count_block(1);
     return p;
 }
 
@@ -62,7 +79,7 @@ void ed__free(void *ptr)
     if (!ptr)
         return;
     hook(hook_ud, ptr, 0);
-    atomic_fetch_sub_explicit(&live_blocks, 1, memory_order_relaxed);
+    count_block(-1);
 }
 
 char *ed__strdup(const char *s)

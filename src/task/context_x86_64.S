@@ -4,8 +4,10 @@
  * control word, stores rsp in *save_sp, loads new_sp and pops the same
  * frame: the `ret` resumes wherever the other context called swap from.
  * Loading MXCSR and the control word costs more than the rest of the
- * switch, and both contexts nearly always hold the same values, so they
- * are loaded only when they differ. A
+ * switch, and both contexts nearly always hold the same control values, so
+ * they are loaded only when those differ. MXCSR's low six bits are sticky
+ * exception flags, not control (the ABI does not preserve them), and are
+ * left out of the comparison: any inexact operation sets one. A
  * fresh context's frame (built by ed__context_make) returns into
  * ed__context_start instead, with the entry function in r12 and its
  * argument in r13. */
@@ -30,8 +32,9 @@ ed__context_swap:
     movq (%rsp), %rax
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    cmpq (%rsp), %rax
-    jne 2f
+    xorq (%rsp), %rax
+    andq mask(%rip), %rax
+    jnz 2f
 1:  addq $8, %rsp
     popq %r15
     popq %r14
@@ -45,6 +48,12 @@ ed__context_swap:
     jmp 1b
     .cfi_endproc
     .size ed__context_swap, .-ed__context_swap
+
+    .section .rodata
+    .p2align 3
+mask: /* MXCSR without its exception flags; the whole x87 control word */
+    .quad 0x0000FFFFFFFFFFC0
+    .text
 
     .globl ed__context_start
     .hidden ed__context_start

@@ -9,8 +9,10 @@
 
 #include "platform/alloc.h"
 
+/* A deferred is its future: one allocation, freed with the last reference
+ * (the deferred's own counts as one). */
 struct ed_deferred {
-    ed_future *f;
+    ed_future f;
 };
 
 void ed__future_init(ed_future *f, uint8_t flags, const char *file, int line)
@@ -98,9 +100,13 @@ void ed__future_settle(ed_future *f, int err, void *value, char *message)
         finalize(f); /* only waiters held it */
 }
 
-const char *ed__future_name(const ed_future *f)
+const char *ed__task_name(const struct ed__task *t, char buf[ED__NAME_MAX])
 {
-    return f->flags & F_TASK ? ((const struct ed__task *)f)->name : "future";
+    if (t->name[0])
+        return t->name;
+    const char *base = strrchr(t->f.file, '/');
+    snprintf(buf, ED__NAME_MAX, "%s:%d", base ? base + 1 : t->f.file, t->f.line);
+    return buf;
 }
 
 void ed__future_free(ed_future *f)
@@ -211,29 +217,26 @@ int ed_await(ed_future *f, void **result)
 ed_deferred *ed_deferred_new_at(const char *file, int line)
 {
     ed_deferred *d = ed__alloc(sizeof *d);
-    ed_future *f = d ? ed__alloc(sizeof *f) : NULL;
-    if (!f) {
-        ed__free(d);
+    if (!d) {
         errno = ENOMEM;
         return NULL;
     }
-    ed__future_init(f, 0, file, line);
-    d->f = f;
+    ed__future_init(&d->f, 0, file, line);
     return d;
 }
 
 ed_future *ed_deferred_future(ed_deferred *d)
 {
-    return d ? ed_future_ref(d->f) : NULL;
+    return d ? ed_future_ref(&d->f) : NULL;
 }
 
 int ed_resolve(ed_deferred *d, void *value)
 {
     if (!d)
         return -EINVAL;
-    if (d->f->flags & F_SETTLED)
+    if (d->f.flags & F_SETTLED)
         return -EALREADY;
-    ed__future_settle(d->f, 0, value, NULL);
+    ed__future_settle(&d->f, 0, value, NULL);
     return 0;
 }
 
@@ -241,19 +244,17 @@ int ed_reject(ed_deferred *d, int err, const char *message)
 {
     if (!d || err >= 0)
         return -EINVAL;
-    if (d->f->flags & F_SETTLED)
+    if (d->f.flags & F_SETTLED)
         return -EALREADY;
     char *copy = NULL;
     if (message && !(copy = ed__strdup(message)))
         return -ENOMEM;
-    ed__future_settle(d->f, err, NULL, copy);
+    ed__future_settle(&d->f, err, NULL, copy);
     return 0;
 }
 
 void ed_deferred_free(ed_deferred *d)
 {
-    if (!d)
-        return;
-    ed_future_release(d->f);
-    ed__free(d);
+    if (d)
+        ed_future_release(&d->f);
 }

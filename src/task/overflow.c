@@ -40,10 +40,11 @@ static void on_segv(int signo, siginfo_t *info, void *uctx)
         if (f && f != &S->main) {
             struct ed__task *t = ed__task_of(f);
             if (ed__stack_guard_hit(&t->stack, info->si_addr)) {
+                char name[ED__NAME_MAX];
                 snprintf(msg, sizeof msg,
                          "eddy: stack overflow in task '%s' (created at %s:%d): its %zu-byte "
                          "stack is too small (see ed_stack_size)\n",
-                         t->name, t->f.file, t->f.line, t->stack.size);
+                         ed__task_name(t, name), t->f.file, t->f.line, t->stack.size);
                 die(msg);
             }
         } else if (!f && S->loop_made && ed__stack_guard_hit(&S->loop_stack, info->si_addr)) {
@@ -103,11 +104,11 @@ void ed__stack_check(struct ed__sched *S, struct ed__task *t)
 {
     (void)S;
     if (!ed__stack_intact(&t->stack)) {
-        char msg[256];
+        char msg[256], name[ED__NAME_MAX];
         snprintf(msg, sizeof msg,
                  "eddy: stack overflow in task '%s' (created at %s:%d): its unguarded %zu-byte "
                  "stack's canary was overwritten (see ed_stack_size)\n",
-                 t->name, t->f.file, t->f.line, t->stack.size);
+                 ed__task_name(t, name), t->f.file, t->f.line, t->stack.size);
         die(msg);
     }
 }

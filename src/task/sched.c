@@ -34,9 +34,11 @@ struct ed__task *ed__current_task(struct ed__sched *S)
 
 static void debug_log(struct ed__sched *S, struct ed__task *t, const char *what)
 {
+    char name[ED__NAME_MAX];
     if (S->debug)
-        fprintf(stderr, "eddy: task '%s' (created at %s:%d) %s%s%s\n", t->name, t->f.file, t->f.line,
-                what, t->f.err ? ": " : "", t->f.err ? ed_future_message(&t->f) : "");
+        fprintf(stderr, "eddy: task '%s' (created at %s:%d) %s%s%s\n", ed__task_name(t, name),
+                t->f.file, t->f.line, what, t->f.err ? ": " : "",
+                t->f.err ? ed_future_message(&t->f) : "");
 }
 
 /* Gives back what a finished task no longer needs: its stack, its context,
@@ -352,11 +354,8 @@ static struct ed__task *spawn(struct ed__sched *S, ed_fn fn, void *arg,
     t->f.refs = 2; /* the caller's, and the running task's own */
     t->fn = fn;
     t->arg = arg;
-    const char *base = strrchr(t->f.file, '/');
     if (opt && opt->name)
         snprintf(t->name, sizeof t->name, "%s", opt->name);
-    else
-        snprintf(t->name, sizeof t->name, "%s:%d", base ? base + 1 : t->f.file, line);
     t->next = S->tasks;
     if (S->tasks)
         S->tasks->prev = t;
@@ -503,10 +502,11 @@ size_t ed_stack_size(size_t bytes)
 void ed__report_failure(struct ed__sched *S, ed_future *f, const char *why)
 {
     const char *msg = ed_future_message(f);
+    char name[ED__NAME_MAX];
     if (f->flags & F_TASK)
         ed__report(S->L, f->err, "task '%s' (created at %s:%d) failed: %s (%d)%s%s",
-                   ed__future_name(f), f->file, f->line, msg, f->err, why ? "; " : "",
-                   why ? why : "");
+                   ed__task_name((struct ed__task *)f, name), f->file, f->line, msg, f->err,
+                   why ? "; " : "", why ? why : "");
     else
         ed__report(S->L, f->err, "future (created at %s:%d) failed: %s (%d)%s%s", f->file,
                    f->line, msg, f->err, why ? "; " : "", why ? why : "");
@@ -519,8 +519,9 @@ void ed_dump(FILE *out)
         return;
     if (S) {
         fprintf(out, "eddy tasks: %zu\n", S->ntasks);
+        char name[ED__NAME_MAX];
         for (struct ed__task *t = S->tasks; t; t = t->next)
-            fprintf(out, "  task '%s' %s%s%s created at %s:%d\n", t->name,
+            fprintf(out, "  task '%s' %s%s%s created at %s:%d\n", ed__task_name(t, name),
                     t->fiber.waiting   ? "waiting for "
                     : &t->fiber == S->current ? "running"
                                               : "ready",

@@ -33,6 +33,7 @@ static _Thread_local struct {
     size_t len, cap;
     size_t stack_size; /* the size of the pooled stacks */
     size_t cold;       /* stacks given back beyond the warm set since the last trim */
+    size_t trimmed;    /* free[0, trimmed) have had their pages given back */
     struct slab *slabs;
 } pool;
 
@@ -139,7 +140,7 @@ int ed__stack_get(size_t size, struct ed__stack *out)
             /* The default changed: stacks of the old size are not reused. */
             for (size_t i = 0; i < pool.len; i++)
                 madvise(pool.free[i].lo, pool.free[i].size, MADV_DONTNEED);
-            pool.len = 0;
+            pool.len = pool.trimmed = 0;
             pool.stack_size = def;
         }
         if (pool.len == 0) {
@@ -148,6 +149,8 @@ int ed__stack_get(size_t size, struct ed__stack *out)
                 return rc;
         }
         *out = pool.free[--pool.len];
+        if (pool.trimmed > pool.len)
+            pool.trimmed = pool.len;
         if (!out->guarded)
             *(uint64_t *)out->lo = CANARY;
         return 0;
@@ -170,16 +173,19 @@ static int by_address(const void *a, const void *b)
  * (guard pages included: they have no pages to give). */
 static void trim(void)
 {
-    size_t n = pool.len - WARM_STACKS; /* the coldest are at the bottom */
-    qsort(pool.free, n, sizeof *pool.free, by_address);
+    /* The coldest are at the bottom, and the bottom-most were trimmed
+     * before: only those in between have pages to give. */
+    size_t from = pool.trimmed, n = pool.len - WARM_STACKS;
+    qsort(pool.free + from, n - from, sizeof *pool.free, by_address);
     size_t page = page_size();
-    for (size_t i = 0; i < n;) {
+    for (size_t i = from; i < n;) {
         char *start = (char *)pool.free[i].lo - page;
         char *end = (char *)pool.free[i].lo + pool.free[i].size;
         while (++i < n && (char *)pool.free[i].lo - page == end)
             end = (char *)pool.free[i].lo + pool.free[i].size;
         madvise(start, (size_t)(end - start), MADV_DONTNEED);
     }
+    pool.trimmed = n;
     pool.cold = 0;
 }
 

@@ -76,8 +76,14 @@ struct ed__task {
     char *fail_msg; /* ed_fail's text, for its failure */
     struct ed__task *prev, *next; /* the scheduler's live tasks */
     bool finished;
-    char name[64];
+    char name[64]; /* ed_set_name's; empty: named after its creation site */
 };
+
+#define ED__NAME_MAX 64
+
+/* The task's name: its own, or "file:line" of its creation formatted into
+ * buf (only when a report or a dump needs it: spawning stays cheap). */
+const char *ed__task_name(const struct ed__task *t, char buf[ED__NAME_MAX]);
 
 enum ed__main_wait {
     MAIN_AWAIT,      /* a suspending call from main */
@@ -135,7 +141,6 @@ void ed__future_free(ed_future *f);
 /* Suspends until f settles, without observing its outcome: 0, or why the
  * wait ended early (-ECANCELED, -EPERM, main's -EDEADLK or loop error). */
 int ed__wait_future(struct ed__sched *S, ed_future *f, const char *what);
-const char *ed__future_name(const ed_future *f);
 
 /* overflow.c */
 int ed__overflow_guard_install(struct ed__sched *S);
