@@ -30,5 +30,6 @@ csv=(--csv "$build/task_bench.csv")
 for arg in "$@"; do
   [ "$arg" = "--csv" ] && csv=()
 done
-echo "+ $build/bench/task_bench --rounds $rounds ${csv[*]} $*"
+tree=$(git -C "$root" describe --always --dirty 2>/dev/null || echo "not a git tree")
+echo "+ $build/bench/task_bench --rounds $rounds ${csv[*]} $*   (eddy tree: $tree)"
 exec "$build/bench/task_bench" --rounds "$rounds" "${csv[@]}" "$@"

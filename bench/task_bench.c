@@ -26,9 +26,12 @@
  * Each round runs every measurement once, workload by workload, the order of
  * the contenders rotating from round to round; eddy's ratio to each peer is
  * taken within the round and its median (min-max) reported, because speed
- * here drifts by up to 2x over minutes while ratios hold. A register-only
- * probe before and after each round flags rounds run in a slow phase. A
- * warm-up pass at a tenth of the sizes (not counted) runs first.
+ * here drifts by up to 2x over minutes while ratios hold. Times are the CPU
+ * time of the process (this one, or Go's) over the timed part, so that time
+ * spent descheduled while other work runs on the machine does not count; the
+ * wall-clock figures are printed beside them. A register-only probe before
+ * and after each round flags rounds run in a slow phase. A warm-up pass at a
+ * tenth of the sizes (not counted) runs first.
  *
  *   task_bench [--rounds N] [--csv FILE] [--only eddy,glibc,go]
  *              [--workload switch,future,yield,spawn,rss] (or 1,2a,2b,3,4)
@@ -450,10 +453,12 @@ static int rss_child(size_t n)
     CHECK(ed_main(noop, NULL, NULL) == 0, "ed_main");
     CHECK(ed_sleep(0) == 0, "ed_sleep(0) from main");
     long before = rss_bytes();
+    uint64_t t0 = now_ns();
     for (size_t i = 0; i < n; i++) {
         fs[i] = ed_async(sleeper, &p);
         CHECK(fs[i] != NULL, "ed_async of parked task %zu: %s", i, strerror(errno));
     }
+    uint64_t t1 = now_ns();
     long after = rss_bytes();
     ed_info info;
     CHECK(ed_get_info(&info) == 0, "ed_get_info");
@@ -461,6 +466,7 @@ static int rss_child(size_t n)
           info.enabled[ED_WATCHER_DELAY], n);
     for (size_t i = 0; i < n; i++)
         CHECK(!ed_future_done(fs[i]), "parked task %zu finished early", i);
+    uint64_t t2 = now_ns();
     for (size_t i = 0; i < n; i++)
         CHECK(ed_cancel_future(fs[i]) == 0, "ed_cancel_future(%zu)", i);
     for (size_t i = 0; i < n; i++) {
@@ -471,9 +477,14 @@ static int rss_child(size_t n)
     CHECK(p.cancelled == n, "%zu tasks saw their cancellation, expected %zu", p.cancelled, n);
     CHECK(ed_get_info(&info) == 0 && info.enabled[ED_WATCHER_DELAY] == 0,
           "%zu sleep timers left", info.enabled[ED_WATCHER_DELAY]);
+    uint64_t t3 = now_ns();
     CHECK(ed_shutdown() == 0, "ed_shutdown");
+    uint64_t t4 = now_ns();
     free(fs);
-    printf("rss %zu %ld %ld\n", p.cancelled, before, after);
+    /* After the three fields task_bench reads: how long parking, waking
+     * (cancel + await + release) and ed_shutdown took, wall ms (--verbose). */
+    printf("rss %zu %ld %ld %.1f %.1f %.1f\n", p.cancelled, before, after, (double)(t1 - t0) / 1e6,
+           (double)(t3 - t2) / 1e6, (double)(t4 - t3) / 1e6);
     return 0;
 }
 
@@ -484,15 +495,30 @@ static int rss_child(size_t n)
 static char self_path[PATH_MAX];
 static char go_path[PATH_MAX];
 
+/* What a child said on stderr: shown once per distinct text (eddy's RSS
+ * child says the same thing every round), or with the failure. */
+static char child_said[1024];
+
+static void read_child_stderr(FILE *err, char *buf, size_t len)
+{
+    rewind(err);
+    size_t n = fread(buf, 1, len - 1, err);
+    buf[n] = 0;
+    fclose(err);
+}
+
 /* Runs argv, returns its stdout (at most one small buffer's worth); exits
  * on failure. */
 static void run_child(char *const argv[], char *out, size_t len)
 {
     int fds[2];
     CHECK(pipe(fds) == 0, "pipe: %s", strerror(errno));
+    FILE *err = tmpfile();
+    CHECK(err != NULL, "tmpfile: %s", strerror(errno));
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, fileno(err), STDERR_FILENO);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     posix_spawn_file_actions_addclose(&fa, fds[1]);
     pid_t pid;
@@ -516,8 +542,15 @@ static void run_child(char *const argv[], char *out, size_t len)
     int status;
     while (waitpid(pid, &status, 0) < 0)
         CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %s %s failed (status %d)",
-          argv[0], argv[1], argv[2] ? argv[2] : "", status);
+    char said[sizeof child_said];
+    read_child_stderr(err, said, sizeof said);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %s %s failed (status %d): %s",
+          argv[0], argv[1], argv[2] ? argv[2] : "", status, said);
+    if (said[0] && strcmp(said, child_said) != 0) {
+        memcpy(child_said, said, sizeof said);
+        printf("  (%s %s said on stderr, shown once: %s)\n", strrchr(argv[0], '/') + 1,
+               argv[1], strtok(said, "\n"));
+    }
 }
 
 /* A line of tasks_go: "MODE OPS WALL_NS CPU_NS [SWITCHES]", or
@@ -593,6 +626,8 @@ static figure run_rss_go(const sizes *z)
     return rss_per_task(&r, z->rss, "Go");
 }
 
+static bool verbose_children;
+
 static figure run_rss_eddy(const sizes *z)
 {
     char nbuf[32], out[512];
@@ -606,6 +641,11 @@ static figure run_rss_eddy(const sizes *z)
     r.fields = sscanf(out, "%15s %lu %lu %lu", word, &r.ops, &r.a, &r.b);
     CHECK(r.fields == 4 && !strcmp(word, "rss"), "unexpected output of the RSS child: '%s'",
           out);
+    double park_ms, wake_ms, shut_ms;
+    if (verbose_children &&
+        sscanf(out, "%*s %*s %*s %*s %lf %lf %lf", &park_ms, &wake_ms, &shut_ms) == 3)
+        printf("  (eddy RSS child, wall: parking %.0f ms, waking %.0f ms, ed_shutdown %.0f ms)\n",
+               park_ms, wake_ms, shut_ms);
     return rss_per_task(&r, z->rss, "eddy");
 }
 
@@ -669,24 +709,40 @@ static const workload workloads[W_COUNT] = {
 };
 #define N_GROUPS 4
 
+/* 10M, 200k, 2500 */
+static const char *fmt_count(char *buf, size_t len, size_t n)
+{
+    if (n >= 1000000 && n % 1000000 == 0)
+        snprintf(buf, len, "%zuM", n / 1000000);
+    else if (n >= 1000 && n % 1000 == 0)
+        snprintf(buf, len, "%zuk", n / 1000);
+    else
+        snprintf(buf, len, "%zu", n);
+    return buf;
+}
+
 static void workload_label(char *buf, size_t len, int w, const sizes *z)
 {
+    char a[32], b[32];
     switch (w) {
     case W_SWITCH:
-        snprintf(buf, len, "raw context switch (eddy %zuM, glibc %zuk)",
-                 2 * z->switch_eddy / 1000000, 2 * z->switch_uc / 1000);
+        snprintf(buf, len, "raw context switch (eddy %s, glibc %s)",
+                 fmt_count(a, sizeof a, 2 * z->switch_eddy),
+                 fmt_count(b, sizeof b, 2 * z->switch_uc));
         break;
     case W_FUTURE:
-        snprintf(buf, len, "hand-off via futures (%zuk hand-offs)", 2 * z->future / 1000);
+        snprintf(buf, len, "hand-off via futures (%s hand-offs)",
+                 fmt_count(a, sizeof a, 2 * z->future));
         break;
     case W_YIELD:
-        snprintf(buf, len, "hand-off via ed_yield (%zuk)", 2 * z->yield / 1000);
+        snprintf(buf, len, "hand-off via ed_yield (%s)", fmt_count(a, sizeof a, 2 * z->yield));
         break;
     case W_SPAWN:
-        snprintf(buf, len, "spawn+finish+join (%zuk, 1 at a time)", z->spawn / 1000);
+        snprintf(buf, len, "spawn+finish+join (%s, 1 at a time)",
+                 fmt_count(a, sizeof a, z->spawn));
         break;
     default:
-        snprintf(buf, len, "RSS per parked task (%zuk parked)", z->rss / 1000);
+        snprintf(buf, len, "RSS per parked task (%s parked)", fmt_count(a, sizeof a, z->rss));
         break;
     }
 }
@@ -934,6 +990,7 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     setvbuf(stdout, NULL, _IOLBF, 0);
     setenv("GOMAXPROCS", "1", 1);
+    verbose_children = o.verbose;
 
     bool active[M_COUNT] = {false};
     for (int w = 0; w < W_COUNT; w++) {
@@ -1057,7 +1114,7 @@ int main(int argc, char **argv)
         }
     }
 
-    printf("\n%-3s %-40s %-24s %-11s %9s %15s %21s %9s %7s\n", "#", "workload", "who", "unit",
+    printf("\n%-3s %-42s %-24s %-11s %9s %15s %21s %9s %7s\n", "#", "workload", "who", "unit",
            "median", "min-max", "eddy/this per round", "wall med", "ratio");
     for (int w = 0; w < W_COUNT; w++) {
         if (!o.wl[w])
@@ -1082,7 +1139,7 @@ int main(int argc, char **argv)
                 snprintf(wr, sizeof wr, "%.3f",
                          ratio_summary(wall[wk->eddy], wall[m], rounds).median);
             }
-            printf("%-3s %-40s %-24s %-11s %9.*f %15s %21s %9.*f %7s\n", first ? wk->num : "",
+            printf("%-3s %-42s %-24s %-11s %9.*f %15s %21s %9.*f %7s\n", first ? wk->num : "",
                    first ? label : "", measures[m].label, wk->unit, s.median < 100 ? 2 : 0,
                    s.median, mm, rt, sw.median < 100 ? 2 : 0, sw.median, wr);
             first = false;

@@ -719,13 +719,14 @@ START_TEST(test_async_failure_released_unobserved)
     assert_contains(h_msg[0], "forgotten");
     assert_site(h_msg[0], line);
 
-    /* Released after it failed: reported at the release. */
+    /* Released after it failed: reported once released, not before. */
     line = __LINE__; f = ed_async(named_fail_task, NULL);
     ck_assert_ptr_ne(f, NULL);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert(ed_future_done(f));
     ck_assert_int_eq(h_calls, 1);
     ed_future_release(f);
+    ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(h_calls, 2);
     assert_site(h_msg[1], line);
     ED_TEST_END();

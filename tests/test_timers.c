@@ -1,6 +1,7 @@
 /* Delay and repeat timers: behaviour.md §1.5, §1.6, §1.7, §7.1, §7.6, §8.2-8.5. */
 #include "support.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -276,6 +277,41 @@ START_TEST(test_timer_invalid_arguments_einval)
 }
 END_TEST
 
+static int huge_fired;
+
+static int huge_cb(ed_id id, void *data)
+{
+    (void)id;
+    (void)data;
+    huge_fired++;
+    return 0;
+}
+
+/* §8.4, header (ed_delay): only negative or NaN durations are invalid: huge
+ * and infinite ones are accepted, never fire, and do not disturb other
+ * timers. */
+START_TEST(test_timer_huge_durations_accepted)
+{
+    ed_id a = ed_delay(INFINITY, huge_cb, NULL);
+    ed_id b = ed_repeat(1e300, huge_cb, NULL);
+    ed_id c = ed_delay(DBL_MAX, huge_cb, NULL);
+    ck_assert_uint_ne(a, 0);
+    ck_assert_uint_ne(b, 0);
+    ck_assert_uint_ne(c, 0);
+    ck_assert_int_eq(ed_unreference(a), 0);
+    ck_assert_int_eq(ed_unreference(b), 0);
+    ck_assert_int_eq(ed_unreference(c), 0);
+    ck_assert_uint_ne(ed_delay(0.01, tie_cb, (void *)(intptr_t)7), 0);
+    ck_assert_int_eq(ed_run(), 0);
+    ck_assert_int_eq(g_norder, 1);
+    ck_assert_int_eq(huge_fired, 0);
+    ed_watcher_info wi;
+    ck_assert_int_eq(ed_watcher_get(a, &wi), 0);
+    ck_assert_double_gt(wi.deadline, ed_now() + 1e6);
+    ED_TEST_END();
+}
+END_TEST
+
 /* ---- repeat -------------------------------------------------------------- */
 
 static int rep_runs;
@@ -403,6 +439,13 @@ START_TEST(test_repeat_does_not_drift)
         }
     }
     ck_assert_msg(on_grid >= 1, "every period was missed: the machine is too loaded");
+    /* Without a missed period, after k more runs the deadline is exactly the
+     * first one plus k intervals (no accumulated error). */
+    if (on_grid == DRIFT_RUNS - 2)
+        for (int k = 2; k < DRIFT_RUNS; k++)
+            ck_assert_msg(fabs(drift_next[k] - (drift_next[1] + (k - 1) * DRIFT_I)) < 1e-6,
+                          "deadline after run %d is %.9f, first + %d intervals is %.9f", k,
+                          drift_next[k], k - 1, drift_next[1] + (k - 1) * DRIFT_I);
     ED_TEST_END();
 }
 END_TEST
@@ -730,6 +773,7 @@ static Suite *timers_suite(void)
     tcase_add_test(tc, test_timer_equal_deadlines_fire_in_creation_order);
     tcase_add_test(tc, test_timer_same_delay_outside_loop_creation_order);
     tcase_add_test(tc, test_timer_invalid_arguments_einval);
+    tcase_add_test(tc, test_timer_huge_durations_accepted);
     tcase_add_test(tc, test_repeat_cancel_self_after_three_runs);
     tcase_add_test(tc, test_repeat_zero_interval_once_per_tick);
     tcase_add_test(tc, test_repeat_does_not_drift);
