@@ -23,6 +23,7 @@
 #define EDDY_LOOP_H
 
 #include <eddy.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -307,10 +308,31 @@ enum { ED__HOOK_RUN, ED__HOOK_ONCE, ED__HOOK_ONCE_BLOCK, ED__HOOK_SHUTDOWN };
 
 /* microtask.c */
 int ed__microtask_push(struct ed__loop *L, void (*fn)(void *), void *arg);
-/* Reserves room for one later push that must not fail (a wake-up). */
-int ed__microtask_reserve(struct ed__loop *L);
-void ed__microtask_unreserve(struct ed__loop *L);
-void ed__microtask_push_reserved(struct ed__loop *L, void (*fn)(void *), void *arg);
+/* Makes the ring hold at least `need` entries: 0 or -ENOMEM. */
+int ed__microtask_grow(struct ed__loop *L, size_t need);
+
+/* Reserves room for one later push that must not fail (a wake-up). Inline:
+ * every suspension does it. */
+static inline int ed__microtask_reserve(struct ed__loop *L)
+{
+    size_t need = L->micro_len + L->micro_promised + 1;
+    if (need > L->micro_cap && ed__microtask_grow(L, need) < 0)
+        return -ENOMEM;
+    L->micro_promised++;
+    return 0;
+}
+
+static inline void ed__microtask_unreserve(struct ed__loop *L)
+{
+    L->micro_promised--;
+}
+
+static inline void ed__microtask_push_reserved(struct ed__loop *L, void (*fn)(void *), void *arg)
+{
+    L->micro_promised--;
+    L->micro[(L->micro_head + L->micro_len++) & (L->micro_cap - 1)] =
+        (struct ed__microtask){fn, arg};
+}
 void ed__microtasks_drain(struct ed__loop *L);
 void ed__microtasks_free(struct ed__loop *L);
 

@@ -9,11 +9,8 @@
 
 #include <errno.h>
 
-/* Makes room for `need` queued entries. */
-static int ring_fit(struct ed__loop *L, size_t need)
+int ed__microtask_grow(struct ed__loop *L, size_t need)
 {
-    if (need <= L->micro_cap)
-        return 0;
     /* Grow the ring and unwrap it, so that head is 0 again. */
     size_t cap = L->micro_cap ? L->micro_cap : 64;
     while (cap < need)
@@ -30,37 +27,12 @@ static int ring_fit(struct ed__loop *L, size_t need)
     return 0;
 }
 
-static void ring_put(struct ed__loop *L, void (*fn)(void *), void *arg)
-{
-    L->micro[(L->micro_head + L->micro_len++) & (L->micro_cap - 1)] =
-        (struct ed__microtask){fn, arg};
-}
-
 int ed__microtask_push(struct ed__loop *L, void (*fn)(void *), void *arg)
 {
-    if (ring_fit(L, L->micro_len + L->micro_promised + 1) < 0)
+    if (ed__microtask_reserve(L) < 0)
         return -ENOMEM;
-    ring_put(L, fn, arg);
+    ed__microtask_push_reserved(L, fn, arg);
     return 0;
-}
-
-int ed__microtask_reserve(struct ed__loop *L)
-{
-    if (ring_fit(L, L->micro_len + L->micro_promised + 1) < 0)
-        return -ENOMEM;
-    L->micro_promised++;
-    return 0;
-}
-
-void ed__microtask_unreserve(struct ed__loop *L)
-{
-    L->micro_promised--;
-}
-
-void ed__microtask_push_reserved(struct ed__loop *L, void (*fn)(void *), void *arg)
-{
-    L->micro_promised--;
-    ring_put(L, fn, arg);
 }
 
 void ed__microtasks_drain(struct ed__loop *L)

@@ -14,7 +14,7 @@ static void *libc_realloc(void *ud, void *ptr, size_t size)
         free(ptr);
         return NULL;
     }
-    return realloc(ptr, size);
+    return ptr ? realloc(ptr, size) : malloc(size);
 }
 
 static ed_realloc_fn hook = libc_realloc;
