@@ -21,6 +21,11 @@ static void loop_destroy(struct ed__loop *L)
      * ed_shutdown() from a destructor fail with -EBUSY instead of recursing. */
     L->running = true;
     ed__state_free(L);
+    /* An error raised outside any run (a task started from main failed)
+     * that no ed_run() was left to return: errors are never lost. */
+    if (L->error)
+        fprintf(stderr, "eddy: an unhandled error was never returned by ed_run(): %s\n",
+                L->error_msg);
     ed__signal_close(L);
     ed__free_watchers(L);
     ed__heap_free(&L->heap);
