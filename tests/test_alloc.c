@@ -3,7 +3,6 @@
  * habit 6 and 12 (fault injection at every allocation site). */
 #include "support.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,21 +92,14 @@ static void handler(int err, const char *message, void *data)
     errors_handled++;
 }
 
-static int defer2_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    return 0;
-}
-
 static int defer_cb(ed_id id, void *data)
 {
     (void)id;
     (void)data;
     errno = 0;
-    check_id(ed_defer(defer2_cb, NULL), "ed_defer in a callback");
+    check_id(ed_defer(noop_cb, NULL), "ed_defer in a callback");
     errno = 0;
-    check_id(ed_delay(0, defer2_cb, NULL), "ed_delay in a callback");
+    check_id(ed_delay(0, noop_cb, NULL), "ed_delay in a callback");
     return 0;
 }
 
@@ -193,16 +185,16 @@ static void scenario(void)
     errno = 0;
     check_id(ed_defer(defer_cb, NULL), "ed_defer");
     errno = 0;
-    ed_id d2 = ed_defer(defer2_cb, NULL);
+    ed_id d2 = ed_defer(noop_cb, NULL);
     check_id(d2, "ed_defer");
     if (d2) {
         ck_assert_int_eq(ed_disable(d2), 0);
         check_rc(ed_enable(d2), "ed_enable(defer)");
     }
     errno = 0;
-    check_id(ed_delay(0, defer2_cb, NULL), "ed_delay(0)");
+    check_id(ed_delay(0, noop_cb, NULL), "ed_delay(0)");
     errno = 0;
-    ed_id dl = ed_delay(0.001, defer2_cb, NULL);
+    ed_id dl = ed_delay(0.001, noop_cb, NULL);
     check_id(dl, "ed_delay");
     if (dl) {
         ck_assert_int_eq(ed_disable(dl), 0);
@@ -255,12 +247,8 @@ static void scenario(void)
  * and after ed_shutdown no block is left. */
 START_TEST(test_alloc_failure_at_every_site_no_leak)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = noop_signal_handler;
-    sigemptyset(&sa.sa_mask);
-    ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
-    ck_assert_int_eq(pipe2(io_pipe, O_NONBLOCK | O_CLOEXEC), 0);
+    install_handler(SIGUSR1, noop_signal_handler);
+    make_pipe(io_pipe);
 
     int rounds_with_failures = 0;
     for (int n = 1; n <= 200; n++) {
@@ -288,8 +276,7 @@ START_TEST(test_alloc_failure_at_every_site_no_leak)
     }
     ck_assert_int_ge(rounds_with_failures, 10);
     ck_assert_int_eq(ed_set_allocator(NULL, NULL), 0);
-    close(io_pipe[0]);
-    close(io_pipe[1]);
+    close_pair(io_pipe);
     ED_TEST_END();
 }
 END_TEST
@@ -301,7 +288,7 @@ START_TEST(test_alloc_hook_used_and_busy_while_live)
 {
     memset(&g_alloc, 0, sizeof g_alloc);
     ck_assert_int_eq(ed_set_allocator(test_realloc, &g_alloc), 0);
-    ck_assert_uint_ne(ed_defer(defer2_cb, NULL), 0);
+    ck_assert_uint_ne(ed_defer(noop_cb, NULL), 0);
     ck_assert_int_eq(ed_state_set("k", &vals[0], destroy_val), 0);
     ck_assert_int_gt(g_alloc.calls, 0);
     ck_assert_int_gt(g_alloc.live, 0);
@@ -316,7 +303,7 @@ START_TEST(test_alloc_hook_used_and_busy_while_live)
 
     /* Back on the C library's allocator, nothing reaches the hook. */
     long before = g_alloc.calls;
-    ck_assert_uint_ne(ed_defer(defer2_cb, NULL), 0);
+    ck_assert_uint_ne(ed_defer(noop_cb, NULL), 0);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(g_alloc.calls, before);
     ED_TEST_END();
@@ -327,12 +314,8 @@ END_TEST
  * run (watchers of every kind), and nothing is left after ed_shutdown. */
 START_TEST(test_alloc_full_scenario_without_failures)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = noop_signal_handler;
-    sigemptyset(&sa.sa_mask);
-    ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
-    ck_assert_int_eq(pipe2(io_pipe, O_NONBLOCK | O_CLOEXEC), 0);
+    install_handler(SIGUSR1, noop_signal_handler);
+    make_pipe(io_pipe);
     memset(&g_alloc, 0, sizeof g_alloc);
     ck_assert_int_eq(ed_set_allocator(test_realloc, &g_alloc), 0);
     scenario();
@@ -347,8 +330,7 @@ START_TEST(test_alloc_full_scenario_without_failures)
     for (int i = 0; i < NVALS; i++)
         ck_assert_int_eq(destroyed[i], stored[i]);
     ck_assert_int_eq(stored[0] + stored[1] + stored[2] + stored[3], 4);
-    close(io_pipe[0]);
-    close(io_pipe[1]);
+    close_pair(io_pipe);
     ED_TEST_END();
 }
 END_TEST

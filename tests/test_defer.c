@@ -5,75 +5,30 @@
 #include <string.h>
 #include <unistd.h>
 
-
-/* A cheap assertion for hot paths: in fork mode every passing ck_assert
- * reports its location to the parent, which is slow in loops of 100,000. */
-#define CHECK(expr)                                                            \
-    do {                                                                       \
-        if (!(expr))                                                           \
-            ck_abort_msg("%s:%d: check failed: %s", __FILE__, __LINE__, #expr); \
-    } while (0)
-
 /* ---- helpers ------------------------------------------------------------ */
 
-/* A tick counter: a defer that re-creates itself every tick. Created before
- * any other defer, it stays first in the FIFO, so every other callback of tick
- * N sees g_tick == N. */
-static int g_tick;
-static int g_tick_limit;
-static bool g_tick_ref;
-static ed_id g_tick_id;
-static void (*g_tick_hook)(int tick);
-
-static int tick_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    g_tick++;
-    g_tick_id = 0;
-    if (g_tick < g_tick_limit) {
-        g_tick_id = ed_defer(tick_cb, NULL);
-        CHECK(g_tick_id != 0);
-        if (!g_tick_ref)
-            CHECK(ed_unreference(g_tick_id) == 0);
-    }
-    if (g_tick_hook)
-        g_tick_hook(g_tick);
-    return 0;
-}
-
-static void ticks_start(int limit, bool referenced)
-{
-    g_tick = 0;
-    g_tick_limit = limit;
-    g_tick_ref = referenced;
-    g_tick_id = ed_defer(tick_cb, NULL);
-    ck_assert_uint_ne(g_tick_id, 0);
-    if (!referenced)
-        ck_assert_int_eq(ed_unreference(g_tick_id), 0);
-}
-
-/* Event log: (kind, tick) pairs in the order callbacks ran. */
+/* Event log: (kind, tag, tick) in the order callbacks ran; unlike support.h's
+ * log of plain integers, each entry keeps the tick it happened in. */
 enum { EV_DEFER = 1, EV_OTHER = 2 };
 typedef struct event {
     int kind;
     int tag;
     int tick;
 } event;
-#define LOG_MAX 4096
-static event g_log[LOG_MAX];
-static int g_nlog;
+#define EVENTS_MAX 4096
+static event g_events[EVENTS_MAX];
+static int g_nevents;
 
-static void log_add(int kind, int tag)
+static void event_add(int kind, int tag)
 {
-    ck_assert_int_lt(g_nlog, LOG_MAX);
-    g_log[g_nlog++] = (event){kind, tag, g_tick};
+    ck_assert_int_lt(g_nevents, EVENTS_MAX);
+    g_events[g_nevents++] = (event){kind, tag, g_tick};
 }
 
 static int find_tag(int tag)
 {
-    for (int i = 0; i < g_nlog; i++)
-        if (g_log[i].tag == tag)
+    for (int i = 0; i < g_nevents; i++)
+        if (g_events[i].tag == tag)
             return i;
     return -1;
 }
@@ -117,7 +72,7 @@ static int fifo_cb(ed_id id, void *data)
 {
     (void)id;
     int n = (int)(intptr_t)data;
-    log_add(EV_DEFER, n);
+    event_add(EV_DEFER, n);
     if (n < 100)
         ck_assert_uint_ne(ed_defer(fifo_cb, (void *)(intptr_t)(n + 100)), 0);
     return 0;
@@ -130,10 +85,10 @@ START_TEST(test_defer_fifo_order)
     for (int i = 0; i < 100; i++)
         ck_assert_uint_ne(ed_defer(fifo_cb, (void *)(intptr_t)i), 0);
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(g_nlog, 200);
+    ck_assert_int_eq(g_nevents, 200);
     for (int i = 0; i < 200; i++) {
-        ck_assert_int_eq(g_log[i].tag, i);
-        ck_assert_int_eq(g_log[i].tick, i < 100 ? 1 : 2);
+        ck_assert_int_eq(g_events[i].tag, i);
+        ck_assert_int_eq(g_events[i].tick, i < 100 ? 1 : 2);
     }
     ED_TEST_END();
 }
@@ -148,14 +103,14 @@ static int order_r_calls;
 static int order_defer_cb(ed_id id, void *data)
 {
     (void)id;
-    log_add(EV_DEFER, (int)(intptr_t)data);
+    event_add(EV_DEFER, (int)(intptr_t)data);
     return 0;
 }
 
 static int order_timer_cb(ed_id id, void *data)
 {
     (void)id;
-    log_add(EV_OTHER, (int)(intptr_t)data);
+    event_add(EV_OTHER, (int)(intptr_t)data);
     return 0;
 }
 
@@ -164,7 +119,7 @@ static int order_readable_cb(ed_id id, int fd, void *data)
     (void)data;
     ck_assert_int_eq(fd, order_pipe[0]);
     order_r_calls++;
-    log_add(EV_OTHER, TAG_R + order_r_calls);
+    event_add(EV_OTHER, TAG_R + order_r_calls);
     if (order_r_calls == 1) {
         /* Scheduled from an I/O callback of tick 1: both belong to tick 2. */
         ck_assert_uint_ne(ed_defer(order_defer_cb, (void *)(intptr_t)TAG_D2), 0);
@@ -189,22 +144,21 @@ START_TEST(test_defer_runs_before_timers_and_io)
 
     ck_assert_int_eq(order_r_calls, 3);
     /* The first callback of the run is the defer. */
-    ck_assert_int_ge(g_nlog, 1);
-    ck_assert_int_eq(g_log[0].tag, TAG_D);
-    ck_assert_int_eq(g_log[0].tick, 1);
+    ck_assert_int_ge(g_nevents, 1);
+    ck_assert_int_eq(g_events[0].tag, TAG_D);
+    ck_assert_int_eq(g_events[0].tick, 1);
     /* In each tick, no defer after a non-defer callback. */
-    for (int i = 1; i < g_nlog; i++)
-        if (g_log[i].kind == EV_DEFER && g_log[i - 1].kind == EV_OTHER)
-            ck_assert_int_gt(g_log[i].tick, g_log[i - 1].tick);
+    for (int i = 1; i < g_nevents; i++)
+        if (g_events[i].kind == EV_DEFER && g_events[i - 1].kind == EV_OTHER)
+            ck_assert_int_gt(g_events[i].tick, g_events[i - 1].tick);
     /* The defer created in tick 1 by the I/O callback opens tick 2. */
     int d2 = find_tag(TAG_D2);
     ck_assert_int_ge(d2, 1);
-    ck_assert_int_eq(g_log[d2].tick, 2);
-    ck_assert_int_lt(g_log[d2 - 1].tick, 2);
+    ck_assert_int_eq(g_events[d2].tick, 2);
+    ck_assert_int_lt(g_events[d2 - 1].tick, 2);
     int t2 = find_tag(TAG_T2);
     ck_assert_int_gt(t2, d2);
-    close(order_pipe[0]);
-    close(order_pipe[1]);
+    close_pair(order_pipe);
     ED_TEST_END();
 }
 END_TEST
@@ -248,15 +202,15 @@ END_TEST
 
 /* ---- disabled defers ----------------------------------------------------- */
 
-static int count_runs;
-static int count_tick;
+static int count1_runs;
+static int count1_tick;
 
-static int count_cb(ed_id id, void *data)
+static int count1_cb(ed_id id, void *data)
 {
     (void)id;
     (void)data;
-    count_runs++;
-    count_tick = g_tick;
+    count1_runs++;
+    count1_tick = g_tick;
     return 0;
 }
 
@@ -264,17 +218,17 @@ static int count_cb(ed_id id, void *data)
  * ed_watcher_get and counted as disabled) until cancelled. */
 START_TEST(test_defer_disabled_not_run_but_registered)
 {
-    ed_id d = ed_defer(count_cb, NULL);
+    ed_id d = ed_defer(count1_cb, NULL);
     ck_assert_uint_ne(d, 0);
     ck_assert_int_eq(ed_disable(d), 0);
     /* Alone, a disabled defer does not keep the loop alive. */
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(count_runs, 0);
+    ck_assert_int_eq(count1_runs, 0);
     /* Several ticks pass; it still does not run. */
     ticks_start(5, true);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(g_tick, 5);
-    ck_assert_int_eq(count_runs, 0);
+    ck_assert_int_eq(count1_runs, 0);
 
     ed_watcher_info wi;
     ck_assert_int_eq(ed_watcher_get(d, &wi), 0);
@@ -290,7 +244,7 @@ START_TEST(test_defer_disabled_not_run_but_registered)
     ck_assert_int_eq(ed_watcher_get(d, &wi), -ENOENT);
     ck_assert_int_eq(ed_get_info(&info), 0);
     ck_assert_uint_eq(info.disabled[ED_WATCHER_DEFER], 0);
-    ck_assert_int_eq(count_runs, 0);
+    ck_assert_int_eq(count1_runs, 0);
     ED_TEST_END();
 }
 END_TEST
@@ -335,7 +289,7 @@ START_TEST(test_defer_enable_runs_in_tick_after_enable)
     ticks_start(10, true);
     g_tick_hook = enable_hook;
     enable_at_tick = 3;
-    enable_target = ed_defer(count_cb, NULL);
+    enable_target = ed_defer(count1_cb, NULL);
     ck_assert_uint_ne(enable_target, 0);
     ck_assert_int_eq(ed_disable(enable_target), 0);
     enable_target2 = ed_defer(count2_cb, NULL);
@@ -344,8 +298,8 @@ START_TEST(test_defer_enable_runs_in_tick_after_enable)
     ck_assert_uint_ne(ed_delay(0, enable_timer_cb, NULL), 0);
 
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(count_runs, 1);
-    ck_assert_int_eq(count_tick, 4);
+    ck_assert_int_eq(count1_runs, 1);
+    ck_assert_int_eq(count1_tick, 4);
     ck_assert_int_eq(count2_runs, 1);
     ck_assert_int_ge(enable_from_timer_tick, 1);
     ck_assert_int_eq(count2_tick, enable_from_timer_tick + 1);
@@ -375,13 +329,13 @@ static int skip_a_cb(ed_id id, void *data)
 START_TEST(test_defer_disabled_by_earlier_defer_skipped)
 {
     ck_assert_uint_ne(ed_defer(skip_a_cb, NULL), 0);
-    skip_b = ed_defer(count_cb, NULL);
+    skip_b = ed_defer(count1_cb, NULL);
     skip_c = ed_defer(count2_cb, NULL);
     ck_assert_uint_ne(skip_b, 0);
     ck_assert_uint_ne(skip_c, 0);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(skip_a_runs, 1);
-    ck_assert_int_eq(count_runs, 0);
+    ck_assert_int_eq(count1_runs, 0);
     ck_assert_int_eq(count2_runs, 0);
 
     ed_watcher_info wi;
@@ -391,7 +345,7 @@ START_TEST(test_defer_disabled_by_earlier_defer_skipped)
 
     ck_assert_int_eq(ed_enable(skip_b), 0);
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(count_runs, 1);
+    ck_assert_int_eq(count1_runs, 1);
     ck_assert_int_eq(count2_runs, 0);
     ED_TEST_END();
 }
@@ -429,7 +383,7 @@ START_TEST(test_defer_disable_enable_same_tick_no_double_fire)
 {
     ticks_start(1000, false);
     ck_assert_uint_ne(ed_defer(toggle_a_cb, NULL), 0);
-    toggle_b = ed_defer(count_cb, NULL);
+    toggle_b = ed_defer(count1_cb, NULL);
     toggle_c = ed_defer(count2_cb, NULL);
     ck_assert_uint_ne(toggle_b, 0);
     ck_assert_uint_ne(toggle_c, 0);
@@ -439,8 +393,8 @@ START_TEST(test_defer_disable_enable_same_tick_no_double_fire)
     ck_assert_int_eq(ed_enable(d), 0);
 
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(count_runs, 1);
-    ck_assert_int_eq(count_tick, 2);
+    ck_assert_int_eq(count1_runs, 1);
+    ck_assert_int_eq(count1_tick, 2);
     ck_assert_int_eq(count2_runs, 1);
     ck_assert_int_eq(count2_tick, 1);
     ck_assert_int_eq(toggle_d_runs, 1);
@@ -455,12 +409,12 @@ END_TEST
  * alive. */
 START_TEST(test_defer_unreferenced_runs_while_loop_alive)
 {
-    ed_id u = ed_defer(count_cb, NULL);
+    ed_id u = ed_defer(count1_cb, NULL);
     ck_assert_uint_ne(u, 0);
     ck_assert_int_eq(ed_unreference(u), 0);
     ck_assert_uint_ne(ed_defer(count2_cb, NULL), 0);
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(count_runs, 1);
+    ck_assert_int_eq(count1_runs, 1);
     ck_assert_int_eq(count2_runs, 1);
     ED_TEST_END();
 }
@@ -472,7 +426,7 @@ static int make_unref_cb(ed_id id, void *data)
 {
     (void)id;
     (void)data;
-    late_unref = ed_defer(count_cb, NULL);
+    late_unref = ed_defer(count1_cb, NULL);
     ck_assert_uint_ne(late_unref, 0);
     ck_assert_int_eq(ed_unreference(late_unref), 0);
     return 0;
@@ -492,14 +446,14 @@ START_TEST(test_defer_unreferenced_alone_does_not_run)
     ck_assert_uint_ne(ed_delay(0, make_unref_cb, NULL), 0);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_uint_ne(late_unref, 0);
-    ck_assert_int_eq(count_runs, 0);
+    ck_assert_int_eq(count1_runs, 0);
     ed_info info;
     ck_assert_int_eq(ed_get_info(&info), 0);
     ck_assert_uint_eq(info.enabled[ED_WATCHER_DEFER], 1);
     ck_assert_uint_eq(info.unreferenced, 1);
     ck_assert_uint_eq(info.referenced, 0);
     ED_TEST_END();
-    ck_assert_int_eq(count_runs, 0);
+    ck_assert_int_eq(count1_runs, 0);
     ck_assert_int_eq(count2_runs, 0);
 }
 END_TEST

@@ -20,25 +20,6 @@ static int chain_cb(ed_id id, void *data)
     return 0;
 }
 
-static int runs;
-
-static int count_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    runs++;
-    return 0;
-}
-
-static int never_io_cb(ed_id id, int fd, void *data)
-{
-    (void)id;
-    (void)fd;
-    (void)data;
-    ck_abort_msg("this I/O callback must never run");
-    return 0;
-}
-
 /* Header (ed_run_once), §1.2: ed_run_once(false) runs exactly one tick: one
  * link of a defer chain per call; it returns 1 while enabled referenced
  * watchers remain and 0 when none do. */
@@ -72,7 +53,7 @@ START_TEST(test_run_once_reports_remaining_work)
     ck_assert_int_eq(ed_run_once(false), 0);
     ck_assert_int_eq(ed_reference(u), 0);
     ck_assert_int_eq(ed_run_once(false), 1);
-    ck_assert_int_eq(runs, 0);
+    ck_assert_int_eq(runs[0], 0);
     ed_cancel(u);
     ed_cancel(d);
     ck_assert_int_eq(ed_run_once(false), 0);
@@ -89,7 +70,7 @@ START_TEST(test_backend_timeout_zero_with_pending_defer)
     ck_assert_uint_ne(d, 0);
     ck_assert_double_eq(ed_backend_timeout(), 0);
     ck_assert_int_eq(ed_run_once(false), 1);
-    ck_assert_int_eq(runs, 1);
+    ck_assert_int_eq(runs[0], 1);
     ck_assert_double_gt(ed_backend_timeout(), 0);
     ED_TEST_END();
 }
@@ -104,7 +85,7 @@ START_TEST(test_backend_timeout_with_only_a_delay)
     ck_assert_double_ge(t, 0);
     ck_assert_double_le(t, 0.5 + 1e-9);
     ck_assert_int_eq(ed_run_once(false), 1);
-    ck_assert_int_eq(runs, 0);
+    ck_assert_int_eq(runs[0], 0);
     t = ed_backend_timeout();
     ck_assert_double_gt(t, 0);
     ck_assert_double_le(t, 0.5 + 1e-9);
@@ -123,8 +104,7 @@ START_TEST(test_backend_timeout_negative_with_only_io)
     ck_assert_int_eq(ed_run_once(false), 1);
     ck_assert_double_lt(ed_backend_timeout(), 0);
     ed_cancel(r);
-    close(p[0]);
-    close(p[1]);
+    close_pair(p);
     ED_TEST_END();
 }
 END_TEST
@@ -174,8 +154,7 @@ START_TEST(test_backend_fd_signals_pending_io)
     ck_assert(pfd.revents & POLLIN);
     ck_assert_int_eq(ed_run_once(false), 0);
     ck_assert_int_eq(bfd_calls, 1);
-    close(p[0]);
-    close(p[1]);
+    close_pair(p);
     ED_TEST_END();
 }
 END_TEST
@@ -191,7 +170,7 @@ START_TEST(test_run_once_block_waits_for_timer)
         calls++;
     }
     ck_assert_int_eq(r, 0);
-    ck_assert_int_eq(runs, 1);
+    ck_assert_int_eq(runs[0], 1);
     ED_TEST_END();
 }
 END_TEST
@@ -206,7 +185,7 @@ START_TEST(test_run_once_block_does_not_wait_when_work_due)
     ck_assert_uint_ne(ed_defer(chain_cb, (void *)(intptr_t)2), 0);
     ck_assert_int_eq(ed_run_once(true), 1);
     ck_assert_int_eq(chain_runs, 1);
-    ck_assert_int_eq(runs, 0);
+    ck_assert_int_eq(runs[0], 0);
     ed_cancel(late);
     ED_TEST_END();
 }

@@ -15,28 +15,6 @@ static int fail_cb(ed_id id, void *data)
     return (int)(intptr_t)data; /* the error to raise */
 }
 
-static int runs[16];
-
-static int count_cb(ed_id id, void *data)
-{
-    (void)id;
-    runs[(intptr_t)data]++;
-    return 0;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    ck_assert_ptr_ne(hay, NULL);
-    ck_assert_msg(strstr(hay, needle) != NULL, "\"%s\" does not contain \"%s\"", hay, needle);
-}
-
-static void assert_site(const char *msg, int line)
-{
-    char site[64];
-    snprintf(site, sizeof site, "test_errors.c:%d", line);
-    assert_contains(msg, site);
-}
-
 static void assert_names_id(const char *msg, ed_id id)
 {
     char num[32];
@@ -44,21 +22,14 @@ static void assert_names_id(const char *msg, ed_id id)
     assert_contains(msg, num);
 }
 
-/* Error handler recording every call. */
-#define MAX_ERRS 16
-static int h_calls;
-static int h_err[MAX_ERRS];
-static char h_msg[MAX_ERRS][512];
+/* support.h's record_handler, also checking that every report comes with the
+ * data given to ed_set_error_handler and from inside the loop. */
 static int h_data_marker;
 
-static void record_handler(int err, const char *message, void *data)
+static void marker_handler(int err, const char *message, void *data)
 {
     ck_assert_ptr_eq(data, &h_data_marker);
-    ck_assert_ptr_ne(message, NULL);
-    ck_assert_int_lt(h_calls, MAX_ERRS);
-    h_err[h_calls] = err;
-    snprintf(h_msg[h_calls], sizeof h_msg[0], "%s", message);
-    h_calls++;
+    record_handler(err, message, data);
     /* The handler runs inside the loop: nesting is refused here too. */
     ck_assert_int_eq(ed_run(), -EBUSY);
 }
@@ -160,7 +131,7 @@ END_TEST
  * goes on to the end; ed_run returns 0 and ed_error_message() stays "". */
 START_TEST(test_error_handler_gets_code_and_message_loop_continues)
 {
-    ed_set_error_handler(record_handler, &h_data_marker);
+    ed_set_error_handler(marker_handler, &h_data_marker);
     ed_id a = ed_delay(0, fail_cb, (void *)(intptr_t)-EIO); const int a_line = __LINE__;
     ck_assert_uint_ne(a, 0);
     ck_assert_uint_ne(ed_delay(0.02, count_cb, (void *)4), 0);
@@ -192,7 +163,7 @@ static int f2_cb(ed_id id, void *data)
  * order the callbacks ran. */
 START_TEST(test_errors_reach_handler_in_order)
 {
-    ed_set_error_handler(record_handler, &h_data_marker);
+    ed_set_error_handler(marker_handler, &h_data_marker);
     ck_assert_uint_ne(ed_defer(fail_cb, (void *)(intptr_t)-EIO), 0); const int f1_line = __LINE__;
     ck_assert_uint_ne(ed_defer(f2_cb, NULL), 0); const int f2_line = __LINE__;
     ck_assert_int_eq(ed_run(), 0);
@@ -213,7 +184,7 @@ END_TEST
  * again. */
 START_TEST(test_error_handler_cleared_with_null)
 {
-    ed_set_error_handler(record_handler, &h_data_marker);
+    ed_set_error_handler(marker_handler, &h_data_marker);
     ed_set_error_handler(NULL, NULL);
     ck_assert_uint_ne(ed_defer(fail_cb, (void *)(intptr_t)-EIO), 0);
     ck_assert_int_eq(ed_run(), -EIO);
@@ -270,8 +241,7 @@ START_TEST(test_error_message_names_every_watcher_type)
     ck_assert_int_eq(raise(SIGUSR1), 0);
     expect_report(sg, line, ED_WATCHER_SIGNAL);
 
-    close(p[0]);
-    close(p[1]);
+    close_pair(p);
     ED_TEST_END();
 }
 END_TEST

@@ -8,72 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A cheap assertion for hot paths: in fork mode every passing ck_assert
- * reports its location to the parent, which is slow in loops of 100,000. */
-#define CHECK(expr)                                                             \
-    do {                                                                        \
-        if (!(expr))                                                            \
-            ck_abort_msg("%s:%d: check failed: %s", __FILE__, __LINE__, #expr); \
-    } while (0)
-
-#define P(n) ((void *)(uintptr_t)(n))
-#define N(p) ((int)(uintptr_t)(p))
-
-/* ---- helpers ------------------------------------------------------------ */
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    ck_assert_ptr_ne(hay, NULL);
-    ck_assert_msg(strstr(hay, needle) != NULL, "\"%s\" does not contain \"%s\"", hay, needle);
-}
-
-static void assert_site(const char *msg, int line)
-{
-    char site[64];
-    snprintf(site, sizeof site, "test_futures.c:%d", line);
-    assert_contains(msg, site);
-}
-
-/* Error handler recording every call. */
-#define MAX_ERRS 8
-static int h_calls;
-static int h_err[MAX_ERRS];
-static char h_msg[MAX_ERRS][512];
-
-static void record_handler(int err, const char *message, void *data)
-{
-    (void)data;
-    CHECK(message != NULL);
-    CHECK(h_calls < MAX_ERRS);
-    h_err[h_calls] = err;
-    snprintf(h_msg[h_calls], sizeof h_msg[0], "%s", message);
-    h_calls++;
-}
-
-static void handler_install(void)
-{
-    h_calls = 0;
-    ed_set_error_handler(record_handler, NULL);
-}
-
-/* Event log: small integers in the order things happened. */
-#define LOG_MAX 64
-static int g_log[LOG_MAX];
-static int g_nlog;
-
-static void log_add(int v)
-{
-    CHECK(g_nlog < LOG_MAX);
-    g_log[g_nlog++] = v;
-}
-
-static void log_expect(const int *want, int n)
-{
-    ck_assert_int_eq(g_nlog, n);
-    for (int i = 0; i < n; i++)
-        ck_assert_msg(g_log[i] == want[i], "log[%d] = %d, expected %d", i, g_log[i], want[i]);
-}
-
 /* ---- settling a deferred ------------------------------------------------ */
 
 /* §2.1, api.md §2: a deferred resolves once; its future reports it. */
@@ -755,7 +689,7 @@ END_TEST
 
 /* ---- long chains do not grow the stack ---------------------------------- */
 
-#define CHAIN 100000
+#define CHAIN ED_TEST_TASKS(100000)
 static ed_deferred **c_d;
 static int c_done;
 
@@ -808,7 +742,7 @@ static int start_chain_cb(ed_id id, void *data)
  * it, run one after the other from the microtask queue, with the default
  * stack size. (Fewer than the relay below: every new task touches fresh
  * stack pages, which costs tens of microseconds each, more under ASan.) */
-#define CHAIN_WAITING 25000
+#define CHAIN_WAITING ED_TEST_TASKS(25000)
 START_TEST(test_chain_all_waiting)
 {
     chain_alloc();

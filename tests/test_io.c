@@ -1,7 +1,6 @@
 /* Readable and writable watchers: behaviour.md §1.8, §1.2, §1.10, §7.1, §8.14, §8.15. */
 #include "support.h"
 
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,74 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-
-/* A cheap assertion for hot paths: in fork mode every passing ck_assert
- * reports its location to the parent, which is slow in loops of 100,000. */
-#define CHECK(expr)                                                            \
-    do {                                                                       \
-        if (!(expr))                                                           \
-            ck_abort_msg("%s:%d: check failed: %s", __FILE__, __LINE__, #expr); \
-    } while (0)
-
 /* ---- helpers ------------------------------------------------------------ */
-
-static int g_tick;
-static int g_tick_limit;
-static bool g_tick_ref;
-static ed_id g_tick_id;
-static void (*g_tick_hook)(int tick);
-
-static int tick_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    g_tick++;
-    g_tick_id = 0;
-    if (g_tick < g_tick_limit) {
-        g_tick_id = ed_defer(tick_cb, NULL);
-        CHECK(g_tick_id != 0);
-        if (!g_tick_ref)
-            CHECK(ed_unreference(g_tick_id) == 0);
-    }
-    if (g_tick_hook)
-        g_tick_hook(g_tick);
-    return 0;
-}
-
-/* A defer chain, first in every tick's FIFO: g_tick is the current tick. */
-static void ticks_start(int limit, bool referenced)
-{
-    g_tick = 0;
-    g_tick_limit = limit;
-    g_tick_ref = referenced;
-    g_tick_id = ed_defer(tick_cb, NULL);
-    ck_assert_uint_ne(g_tick_id, 0);
-    if (!referenced)
-        ck_assert_int_eq(ed_unreference(g_tick_id), 0);
-}
-
-static void ticks_stop(void)
-{
-    ed_cancel(g_tick_id);
-    g_tick_id = 0;
-    g_tick_limit = 0;
-}
-
-static void make_pipe(int p[2])
-{
-    ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-}
-
-static void make_socketpair(int sv[2])
-{
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-}
-
-static void close_pair(int p[2])
-{
-    close(p[0]);
-    close(p[1]);
-}
 
 /* Raises the soft RLIMIT_NOFILE towards want; returns the resulting soft limit. */
 static rlim_t raise_nofile(rlim_t want)
@@ -444,15 +376,6 @@ START_TEST(test_io_disable_sibling_same_fd)
 END_TEST
 
 /* ---- arguments ------------------------------------------------------------ */
-
-static int never_io_cb(ed_id id, int fd, void *data)
-{
-    (void)id;
-    (void)fd;
-    (void)data;
-    ck_abort_msg("this I/O callback must never run");
-    return 0;
-}
 
 /* §1.8, api.md §6: fd < 0 or a NULL callback give a 0 id and errno EINVAL. */
 START_TEST(test_io_invalid_arguments_einval)

@@ -5,45 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-
-/* A cheap assertion for hot paths: in fork mode every passing ck_assert
- * reports its location to the parent, which is slow in loops of 100,000. */
-#define CHECK(expr)                                                            \
-    do {                                                                       \
-        if (!(expr))                                                           \
-            ck_abort_msg("%s:%d: check failed: %s", __FILE__, __LINE__, #expr); \
-    } while (0)
-
 /* ---- helpers ------------------------------------------------------------ */
-
-static int g_tick;
-static int g_tick_limit;
-static ed_id g_tick_id;
-static void (*g_tick_hook)(int tick);
-
-static int tick_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    g_tick++;
-    g_tick_id = 0;
-    if (g_tick < g_tick_limit) {
-        g_tick_id = ed_defer(tick_cb, NULL);
-        CHECK(g_tick_id != 0);
-    }
-    if (g_tick_hook)
-        g_tick_hook(g_tick);
-    return 0;
-}
-
-/* A referenced defer chain of `limit` ticks; g_tick is the current tick. */
-static void ticks_start(int limit)
-{
-    g_tick = 0;
-    g_tick_limit = limit;
-    g_tick_id = ed_defer(tick_cb, NULL);
-    ck_assert_uint_ne(g_tick_id, 0);
-}
 
 /* Raises a signal from a tick after the first one: by then every watcher
  * created before ed_run is active, whenever the driver installs its handling. */
@@ -88,15 +50,6 @@ static void my_handler(int signo)
     my_handler_calls++;
 }
 
-static void install_my_handler(int signo)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = my_handler;
-    sigemptyset(&sa.sa_mask);
-    ck_assert_int_eq(sigaction(signo, &sa, NULL), 0);
-}
-
 static void assert_my_handler_installed(int signo)
 {
     struct sigaction old;
@@ -127,7 +80,7 @@ static int sig_cb(ed_id id, int signo, void *data)
  * loop (not in signal context) with the signal number and its data. */
 START_TEST(test_signal_delivered_from_loop_with_signo)
 {
-    ticks_start(2);
+    ticks_start(2, true);
     g_tick_hook = raise_hook;
     g_raise_signo = SIGUSR1;
     sig_id = ed_on_signal(SIGUSR1, sig_cb, &sig_marker);
@@ -158,7 +111,7 @@ static int both_cb(ed_id id, int signo, void *data)
 /* §1.9: two watchers of one signal both run. */
 START_TEST(test_signal_two_watchers_both_run)
 {
-    ticks_start(2);
+    ticks_start(2, true);
     g_tick_hook = raise_hook;
     g_raise_signo = SIGUSR2;
     both_ids[0] = ed_on_signal(SIGUSR2, both_cb, (void *)0);
@@ -176,7 +129,7 @@ END_TEST
 
 static int count_calls;
 
-static int count_cb(ed_id id, int signo, void *data)
+static int count_sig_cb(ed_id id, int signo, void *data)
 {
     (void)id;
     (void)data;
@@ -190,13 +143,13 @@ static int count_cb(ed_id id, int signo, void *data)
 START_TEST(test_signal_unreferenced_does_not_keep_loop_alive)
 {
     g_raise_signo = SIGUSR1;
-    ed_id w = ed_on_signal(SIGUSR1, count_cb, NULL);
+    ed_id w = ed_on_signal(SIGUSR1, count_sig_cb, NULL);
     ck_assert_uint_ne(w, 0);
     ck_assert_int_eq(ed_unreference(w), 0);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(count_calls, 0);
 
-    ticks_start(20);
+    ticks_start(20, true);
     g_tick_hook = raise_hook;
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(g_tick, 20);
@@ -228,8 +181,8 @@ static int restore_cb(ed_id id, int signo, void *data)
  * restored and the signal reaches the previous handler again. */
 START_TEST(test_signal_cancel_restores_previous_disposition)
 {
-    install_my_handler(SIGUSR2);
-    ticks_start(2);
+    install_handler(SIGUSR2, my_handler);
+    ticks_start(2, true);
     g_tick_hook = raise_hook;
     g_raise_signo = SIGUSR2;
     ck_assert_uint_ne(ed_on_signal(SIGUSR2, restore_cb, NULL), 0);
@@ -264,7 +217,7 @@ static int redis_cb(ed_id id, int signo, void *data)
  * disposition too; enabling it again takes the signal back. */
 START_TEST(test_signal_disable_restores_and_enable_reinstalls)
 {
-    install_my_handler(SIGUSR1);
+    install_handler(SIGUSR1, my_handler);
     redis_w = ed_on_signal(SIGUSR1, redis_cb, NULL);
     ck_assert_uint_ne(redis_w, 0);
     ck_assert_int_eq(ed_unreference(redis_w), 0);
@@ -317,7 +270,7 @@ static int live_cb(ed_id id, int signo, void *data)
  * the same signal does; it stays registered. */
 START_TEST(test_signal_disabled_watcher_does_not_fire)
 {
-    ticks_start(10);
+    ticks_start(10, true);
     g_tick_hook = raise_hook;
     g_raise_signo = SIGUSR1;
     ed_id off = ed_on_signal(SIGUSR1, dis_cb, NULL);
@@ -349,11 +302,11 @@ static void coal_hook(int tick)
 /* Header (ed_on_signal): signals that arrive together are delivered once. */
 START_TEST(test_signal_arriving_together_delivered_once)
 {
-    ticks_start(10);
+    ticks_start(10, true);
     g_tick_hook = coal_hook;
     g_raise_signo = SIGUSR2;
     g_raise_count = 3;
-    coal_w = ed_on_signal(SIGUSR2, count_cb, NULL);
+    coal_w = ed_on_signal(SIGUSR2, count_sig_cb, NULL);
     ck_assert_uint_ne(coal_w, 0);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(g_tick, 10);

@@ -117,13 +117,6 @@ END_TEST
 
 /* ---- ed_get_info ----------------------------------------------------------- */
 
-static int noop_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    return 0;
-}
-
 static int noop_io_cb(ed_id id, int fd, void *data)
 {
     (void)id;
@@ -230,8 +223,7 @@ START_TEST(test_get_info_counts_and_running)
     ck_assert_int_eq(running_checks, 3);
     ck_assert_int_eq(ed_get_info(&info), 0);
     ck_assert(!info.running);
-    close(p[0]);
-    close(p[1]);
+    close_pair(p);
     ED_TEST_END();
 }
 END_TEST
@@ -347,8 +339,7 @@ START_TEST(test_watcher_get_fields)
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_double_ge(probe_deadline, probe_created_now + 5.0 - 1e-9);
     ck_assert_double_le(probe_deadline, probe_check_now + 5.0 + 1e-9);
-    close(p[0]);
-    close(p[1]);
+    close_pair(p);
     ED_TEST_END();
 }
 END_TEST
@@ -405,13 +396,7 @@ START_TEST(test_dump_watchers_lists_id_and_site)
     ck_assert_int_eq(ed_disable(d), 0);
     ed_cancel(gone);
 
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&buf, &size);
-    ck_assert_ptr_ne(out, NULL);
-    ed_dump_watchers(out);
-    ck_assert_int_eq(fclose(out), 0);
-    ck_assert_ptr_ne(buf, NULL);
+    char *buf = dump_to_string(ed_dump_watchers);
     assert_dumped(buf, a, a_line);
     assert_dumped(buf, b, b_line);
     assert_dumped(buf, c, c_line);
@@ -425,8 +410,7 @@ START_TEST(test_dump_watchers_lists_id_and_site)
     ed_cancel(b);
     ed_cancel(c);
     ed_cancel(d);
-    close(p[0]);
-    close(p[1]);
+    close_pair(p);
     ED_TEST_END();
 }
 END_TEST

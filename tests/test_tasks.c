@@ -12,109 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A cheap assertion for hot paths: in fork mode every passing ck_assert
- * reports its location to the parent, which is slow in loops of 50,000. */
-#define CHECK(expr)                                                             \
-    do {                                                                        \
-        if (!(expr))                                                            \
-            ck_abort_msg("%s:%d: check failed: %s", __FILE__, __LINE__, #expr); \
-    } while (0)
-
-#define P(n) ((void *)(uintptr_t)(n))
-#define N(p) ((int)(uintptr_t)(p))
-
 /* ---- helpers ------------------------------------------------------------ */
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    ck_assert_ptr_ne(hay, NULL);
-    ck_assert_msg(strstr(hay, needle) != NULL, "\"%s\" does not contain \"%s\"", hay, needle);
-}
-
-static void assert_site(const char *msg, int line)
-{
-    char site[64];
-    snprintf(site, sizeof site, "test_tasks.c:%d", line);
-    assert_contains(msg, site);
-}
-
-/* Error handler recording every call. */
-#define MAX_ERRS 8
-static int h_calls;
-static int h_err[MAX_ERRS];
-static char h_msg[MAX_ERRS][512];
+/* support.h's record_handler, after trying to suspend inside the handler:
+ * h_suspend_rc[i] is what ed_yield returned there for the i-th report. */
 static int h_suspend_rc[MAX_ERRS];
 
-static void record_handler(int err, const char *message, void *data)
+static void yield_handler(int err, const char *message, void *data)
 {
-    (void)data;
-    CHECK(message != NULL);
     CHECK(h_calls < MAX_ERRS);
-    h_err[h_calls] = err;
-    snprintf(h_msg[h_calls], sizeof h_msg[0], "%s", message);
-    h_suspend_rc[h_calls] = data ? ed_yield() : 0; /* data: try to suspend */
-    h_calls++;
-}
-
-static void handler_install(void)
-{
-    h_calls = 0;
-    ed_set_error_handler(record_handler, NULL);
-}
-
-/* Event log: small integers in the order things happened. */
-#define LOG_MAX 256
-static int g_log[LOG_MAX];
-static int g_nlog;
-
-static void log_add(int v)
-{
-    CHECK(g_nlog < LOG_MAX);
-    g_log[g_nlog++] = v;
-}
-
-static void log_expect(const int *want, int n)
-{
-    ck_assert_int_eq(g_nlog, n);
-    for (int i = 0; i < n; i++)
-        ck_assert_msg(g_log[i] == want[i], "log[%d] = %d, expected %d", i, g_log[i], want[i]);
-}
-
-/* A tick counter: a defer that re-creates itself every tick. Created before
- * any other defer, it stays first in the FIFO, so every other callback of
- * tick N sees g_tick == N. Unreferenced: it does not keep the loop alive. */
-static int g_tick;
-static int g_tick_limit;
-static ed_id g_tick_id;
-
-static int tick_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    g_tick++;
-    g_tick_id = 0;
-    if (g_tick < g_tick_limit) {
-        g_tick_id = ed_defer(tick_cb, NULL);
-        CHECK(g_tick_id != 0);
-        CHECK(ed_unreference(g_tick_id) == 0);
-    }
-    return 0;
-}
-
-static void ticks_start(int limit)
-{
-    ed_cancel(g_tick_id); /* a counter left from an earlier run */
-    g_tick = 0;
-    g_tick_limit = limit;
-    g_tick_id = ed_defer(tick_cb, NULL);
-    ck_assert_uint_ne(g_tick_id, 0);
-    ck_assert_int_eq(ed_unreference(g_tick_id), 0);
-}
-
-static void ticks_stop(void)
-{
-    ed_cancel(g_tick_id);
-    g_tick_id = 0;
+    h_suspend_rc[h_calls] = ed_yield();
+    record_handler(err, message, data);
 }
 
 static int flag_cb(ed_id id, void *data)
@@ -460,8 +368,7 @@ START_TEST(test_suspend_in_callback_eperm)
     /* The refused await left no waiter behind. */
     ck_assert_int_eq(ed_resolve(dp, NULL), 0);
     ck_assert_int_eq(ed_run(), 0);
-    close(fds[0]);
-    close(fds[1]);
+    close_pair(fds);
     ed_future_release(c_pending);
     ed_future_release(c_settled);
     ed_deferred_free(dp);
@@ -579,7 +486,7 @@ static int go_fail_task(void *arg, void **result)
 START_TEST(test_go_error_to_handler)
 {
     h_calls = 0;
-    ed_set_error_handler(record_handler, &h_calls); /* data: try ed_yield */
+    ed_set_error_handler(yield_handler, NULL); /* it tries to suspend */
     int line = __LINE__; ck_assert_int_eq(ed_go(go_fail_task, P(1)), 0);
     ck_assert_int_eq(h_calls, 0);
     ck_assert_int_eq(ed_run(), 0);
@@ -664,14 +571,14 @@ static int go_defer_cb(ed_id id, void *data)
  * inside the call or the callback that made it. */
 START_TEST(test_go_defer_next_tick)
 {
-    ticks_start(100);
+    ticks_start(100, false);
     gd_started_tick = 0;
     ck_assert_uint_ne(ed_defer(go_defer_cb, NULL), 0);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert_int_eq(gd_started_tick, 2);
 
     /* From main: not started before the loop runs. */
-    ticks_start(100);
+    ticks_start(100, false);
     gd_started_tick = -1;
     ck_assert_int_eq(ed_go_defer(go_defer_task, NULL), 0);
     ck_assert_int_eq(gd_started_tick, -1);
@@ -1077,7 +984,7 @@ END_TEST
 
 /* ---- many tasks --------------------------------------------------------- */
 
-#define MANY_TASKS 50000
+#define MANY_TASKS ED_TEST_TASKS(50000)
 static int mt_alive, mt_done, mt_peak;
 
 static int many_sleep_task(void *arg, void **result)
@@ -1121,18 +1028,6 @@ static int named_wait_task(void *arg, void **result)
     return ed_await(g_wait_on, result);
 }
 
-static char *dump_to_string(void)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    ck_assert_ptr_ne(out, NULL);
-    ed_dump(out);
-    ck_assert_int_eq(fclose(out), 0);
-    ck_assert_ptr_ne(buf, NULL);
-    return buf;
-}
-
 /* api.md §2: ed_dump lists every live task with its name and creation site,
  * and the loop's watchers; a finished task is gone from it. */
 START_TEST(test_dump_lists_suspended_task)
@@ -1144,7 +1039,7 @@ START_TEST(test_dump_lists_suspended_task)
     int wline = __LINE__; ed_id w = ed_delay(30, flag_cb, &(int){0});
     ck_assert_uint_ne(w, 0);
 
-    char *text = dump_to_string();
+    char *text = dump_to_string(ed_dump);
     assert_contains(text, "dump-me-42");
     assert_site(text, line);
     assert_site(text, wline); /* the watcher too */
@@ -1154,7 +1049,7 @@ START_TEST(test_dump_lists_suspended_task)
     ck_assert_int_eq(ed_resolve(d, NULL), 0);
     ck_assert_int_eq(ed_await(f, NULL), 0);
     ed_future_release(f);
-    text = dump_to_string();
+    text = dump_to_string(ed_dump);
     ck_assert_msg(strstr(text, "dump-me-42") == NULL, "finished task still dumped: %s", text);
     free(text);
 
@@ -1191,7 +1086,7 @@ START_TEST(test_set_name_copied_and_cut)
     memset(want, 'n', 63);
     want[63] = 0;
     memcpy(want, "long-", 5);
-    char *text = dump_to_string();
+    char *text = dump_to_string(ed_dump);
     assert_contains(text, want);
     char *at = strstr(text, want);
     ck_assert(at[63] != 'n'); /* not longer */

@@ -3,6 +3,8 @@
  * under ThreadSanitizer by `make test`. */
 #include "support.h"
 
+#include <errno.h>
+
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -72,19 +74,13 @@ static int got_signal(ed_id id, int signo, void *data)
     return 0;
 }
 
-static int keep_alive(ed_id id, void *data)
-{
-    (void)id, (void)data;
-    return 0;
-}
-
 static void *wait_signal(void *arg)
 {
     (void)arg;
     int seen = 0;
     ed_id sig = ed_on_signal(SIGUSR2, got_signal, &seen);
     /* The loop runs until the signal arrives; a slow repeat keeps it alive. */
-    ed_id alive = ed_repeat(0.01, keep_alive, NULL);
+    ed_id alive = ed_repeat(0.01, noop_cb, NULL);
     ed_unreference(alive);
     ck_assert_uint_ne(sig, 0);
     ed_run_once(false); /* activates the signal watcher */
@@ -119,6 +115,50 @@ START_TEST(test_signal_reaches_every_watching_loop)
 }
 END_TEST
 
+/* A thread's tasks: a few workers handing values to each other through
+ * futures and sleeping, all on this thread's own loop and scheduler. */
+static int relay(void *arg, void **result)
+{
+    ed_future *prev = arg;
+    void *v = NULL;
+    if (prev && ed_await(prev, &v) < 0)
+        return -EIO;
+    if (ed_sleep(0.001) < 0)
+        return -EIO;
+    *result = (void *)((intptr_t)v + 1);
+    return 0;
+}
+
+static void *run_tasks(void *arg)
+{
+    (void)arg;
+    ed_future *chain[20];
+    for (int i = 0; i < 20; i++)
+        chain[i] = ed_async(relay, i ? chain[i - 1] : NULL);
+    void *v = NULL;
+    int rc = ed_await(chain[19], &v);
+    for (int i = 0; i < 20; i++)
+        ed_future_release(chain[i]);
+    ed_shutdown();
+    return (void *)(intptr_t)(rc == 0 ? (intptr_t)v : rc);
+}
+
+/* Tasks are per thread too: several threads each run their own tasks at
+ * once (under ThreadSanitizer this checks the fiber annotations). */
+START_TEST(test_tasks_per_thread)
+{
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, run_tasks, NULL), 0);
+    for (int i = 0; i < THREADS; i++) {
+        void *res;
+        pthread_join(t[i], &res);
+        ck_assert_int_eq((int)(intptr_t)res, 20);
+    }
+    ED_TEST_END();
+}
+END_TEST
+
 static Suite *threads_suite(void)
 {
     Suite *s = suite_create("threads");
@@ -126,6 +166,7 @@ static Suite *threads_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_loops_are_per_thread);
     tcase_add_test(tc, test_signal_reaches_every_watching_loop);
+    tcase_add_test(tc, test_tasks_per_thread);
     suite_add_tcase(s, tc);
     return s;
 }

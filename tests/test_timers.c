@@ -5,82 +5,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
-
-
-/* A cheap assertion for hot paths: in fork mode every passing ck_assert
- * reports its location to the parent, which is slow in loops of 100,000. */
-#define CHECK(expr)                                                            \
-    do {                                                                       \
-        if (!(expr))                                                           \
-            ck_abort_msg("%s:%d: check failed: %s", __FILE__, __LINE__, #expr); \
-    } while (0)
-
-/* ---- helpers ------------------------------------------------------------ */
-
-/* The clock ed_now() reads (§8.5). ed_now() is cached inside a tick, so busy
- * waits inside callbacks read the clock directly. */
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void busy_wait(double seconds)
-{
-    double end = mono() + seconds;
-    while (mono() < end) {
-    }
-}
-
-/* Tick counter: a defer that re-creates itself every tick (first in FIFO). */
-static int g_tick;
-static int g_tick_limit;
-static bool g_tick_ref;
-static ed_id g_tick_id;
-
-static int tick_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    g_tick++;
-    g_tick_id = 0;
-    if (g_tick < g_tick_limit) {
-        g_tick_id = ed_defer(tick_cb, NULL);
-        CHECK(g_tick_id != 0);
-        if (!g_tick_ref)
-            CHECK(ed_unreference(g_tick_id) == 0);
-    }
-    return 0;
-}
-
-static void ticks_start(int limit, bool referenced)
-{
-    g_tick = 0;
-    g_tick_limit = limit;
-    g_tick_ref = referenced;
-    g_tick_id = ed_defer(tick_cb, NULL);
-    ck_assert_uint_ne(g_tick_id, 0);
-    if (!referenced)
-        ck_assert_int_eq(ed_unreference(g_tick_id), 0);
-}
-
-static void ticks_stop(void)
-{
-    ed_cancel(g_tick_id);
-    g_tick_id = 0;
-    g_tick_limit = 0;
-}
-
-static int g_order[200000];
-static int g_norder;
-
-static void order_add(int v)
-{
-    CHECK(g_norder < (int)(sizeof g_order / sizeof g_order[0]));
-    g_order[g_norder++] = v;
-}
 
 /* ---- delay --------------------------------------------------------------- */
 
@@ -123,7 +47,7 @@ static int zero_log_cb(ed_id id, void *data)
 {
     (void)id;
     int what = (int)(intptr_t)data;
-    order_add(what);
+    log_add(what);
     if (what == Z_DELAY)
         zero_delay_tick = g_tick;
     if (what == Z_DEFER)
@@ -149,11 +73,11 @@ START_TEST(test_delay_zero_next_tick_after_defers)
     ck_assert_uint_ne(ed_defer(zero_log_cb, (void *)(intptr_t)Z_PRE_DEFER), 0);
     ck_assert_uint_ne(ed_defer(zero_make_cb, NULL), 0);
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(g_norder, 4);
-    ck_assert_int_eq(g_order[0], Z_PRE_DEFER);
-    ck_assert_int_eq(g_order[1], Z_PRE_DELAY);
-    ck_assert_int_eq(g_order[2], Z_DEFER);
-    ck_assert_int_eq(g_order[3], Z_DELAY);
+    ck_assert_int_eq(g_nlog, 4);
+    ck_assert_int_eq(g_log[0], Z_PRE_DEFER);
+    ck_assert_int_eq(g_log[1], Z_PRE_DELAY);
+    ck_assert_int_eq(g_log[2], Z_DEFER);
+    ck_assert_int_eq(g_log[3], Z_DELAY);
     ck_assert_int_eq(zero_defer_tick, 2);
     ck_assert_int_eq(zero_delay_tick, 2);
     ED_TEST_END();
@@ -170,7 +94,7 @@ static bool tie_checked;
 static int tie_cb(ed_id id, void *data)
 {
     (void)id;
-    order_add((int)(intptr_t)data);
+    log_add((int)(intptr_t)data);
     return 0;
 }
 
@@ -214,13 +138,13 @@ START_TEST(test_timer_equal_deadlines_fire_in_creation_order)
     ck_assert_uint_ne(ed_defer(tie_make_cb, NULL), 0);
     ck_assert_int_eq(ed_run(), 0);
     ck_assert(tie_checked);
-    ck_assert_int_eq(g_norder, TIES + 4);
-    ck_assert_int_eq(g_order[0], -2);
-    ck_assert_int_eq(g_order[1], -1);
+    ck_assert_int_eq(g_nlog, TIES + 4);
+    ck_assert_int_eq(g_log[0], -2);
+    ck_assert_int_eq(g_log[1], -1);
     for (int i = 0; i < TIES; i++)
-        ck_assert_int_eq(g_order[2 + i], i);
-    ck_assert_int_eq(g_order[TIES + 2], TIES + 2);
-    ck_assert_int_eq(g_order[TIES + 3], TIES + 3);
+        ck_assert_int_eq(g_log[2 + i], i);
+    ck_assert_int_eq(g_log[TIES + 2], TIES + 2);
+    ck_assert_int_eq(g_log[TIES + 3], TIES + 3);
     ED_TEST_END();
 }
 END_TEST
@@ -232,22 +156,14 @@ START_TEST(test_timer_same_delay_outside_loop_creation_order)
     for (int i = 0; i < TIES; i++)
         ck_assert_uint_ne(ed_delay(0.01, tie_cb, (void *)(intptr_t)i), 0);
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(g_norder, TIES);
+    ck_assert_int_eq(g_nlog, TIES);
     for (int i = 0; i < TIES; i++)
-        ck_assert_int_eq(g_order[i], i);
+        ck_assert_int_eq(g_log[i], i);
     ED_TEST_END();
 }
 END_TEST
 
 /* ---- argument checks ----------------------------------------------------- */
-
-static int never_cb(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    ck_abort_msg("this callback must never run");
-    return 0;
-}
 
 /* §1.5, §1.6, §8.4, api.md §6: negative or NaN durations and NULL callbacks
  * give a 0 id with errno EINVAL. */
@@ -303,7 +219,7 @@ START_TEST(test_timer_huge_durations_accepted)
     ck_assert_int_eq(ed_unreference(c), 0);
     ck_assert_uint_ne(ed_delay(0.01, tie_cb, (void *)(intptr_t)7), 0);
     ck_assert_int_eq(ed_run(), 0);
-    ck_assert_int_eq(g_norder, 1);
+    ck_assert_int_eq(g_nlog, 1);
     ck_assert_int_eq(huge_fired, 0);
     ed_watcher_info wi;
     ck_assert_int_eq(ed_watcher_get(a, &wi), 0);
@@ -651,7 +567,7 @@ START_TEST(test_timer_created_in_tick_not_fired_same_tick)
     ck_assert_int_ge(maker_tick, 1);
     ck_assert_int_gt(made_delay_tick, maker_tick);
     ck_assert_int_gt(made_repeat_tick, maker_tick);
-    ck_assert_int_eq(g_norder, 100);
+    ck_assert_int_eq(g_nlog, 100);
     ED_TEST_END();
 }
 END_TEST

@@ -39,10 +39,14 @@ static _Thread_local struct {
 
 static size_t page_size(void)
 {
-    static size_t cached;
-    if (!cached)
-        cached = (size_t)sysconf(_SC_PAGESIZE);
-    return cached;
+    /* Threads may race to fill it; they all store the same value. */
+    static atomic_size_t cached;
+    size_t page = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (!page) {
+        page = (size_t)sysconf(_SC_PAGESIZE);
+        atomic_store_explicit(&cached, page, memory_order_relaxed);
+    }
+    return page;
 }
 
 static size_t round_pages(size_t n)
