@@ -4,8 +4,9 @@
  *
  * Each stack has a guard page below it while the process's mapping budget
  * lasts: a guard page splits its slab's mapping, and Linux allows
- * vm.max_map_count (65530) mappings in all, so guarded stacks stop at about
- * 24,000, leaving 8,192 mappings to the program. Later stacks have a canary
+ * vm.max_map_count (65530) mappings in all, so guarded stacks stop at
+ * max_map_count/2 - 4096 (28,669 by default), leaving 8,192 mappings to the
+ * program. Later stacks have a canary
  * word at their lowest address instead, checked at every switch away from
  * them, and come in larger slabs (fewer mappings); eddy says so once on
  * stderr. */
