@@ -41,11 +41,6 @@ int ed_get_info(ed_info *out)
     return 0;
 }
 
-static bool is_timer(int type)
-{
-    return type == ED_WATCHER_DELAY || type == ED_WATCHER_REPEAT;
-}
-
 int ed_watcher_get(ed_id id, ed_watcher_info *out)
 {
     if (!out)
@@ -63,7 +58,7 @@ int ed_watcher_get(ed_id id, ed_watcher_info *out)
         .file = W->file,
         .line = W->line,
     };
-    if (is_timer(W->type)) {
+    if (ed__is_timer(W->type)) {
         out->interval = ed__ns_to_seconds(W->u.timer.interval);
         if (W->flags & W_ENABLED)
             out->deadline = ed__ns_to_seconds(W->u.timer.deadline);
@@ -91,7 +86,7 @@ void ed_dump_watchers(FILE *out)
         fprintf(out, "  %" PRIu64 " %-8s %-8s %-12s", ed__watcher_id(L, W),
                 ed_watcher_type_name(W->type), W->flags & W_ENABLED ? "enabled" : "disabled",
                 W->flags & W_REFERENCED ? "referenced" : "unreferenced");
-        if (is_timer(W->type)) {
+        if (ed__is_timer(W->type)) {
             if (W->flags & W_ENABLED)
                 fprintf(out, " due in %.3fs", ed__ns_to_seconds(W->u.timer.deadline) - now);
             fprintf(out, " every %.3fs", ed__ns_to_seconds(W->u.timer.interval));

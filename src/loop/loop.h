@@ -191,6 +191,11 @@ static inline int64_t ed__loop_now(struct ed__loop *L)
 }
 
 /* watcher.c */
+static inline bool ed__is_timer(int type)
+{
+    return type == ED_WATCHER_DELAY || type == ED_WATCHER_REPEAT;
+}
+
 static inline struct ed__watcher *ed__watcher_lookup(struct ed__loop *L, ed_id id)
 {
     uint32_t slot = (uint32_t)id;

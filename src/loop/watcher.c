@@ -30,11 +30,6 @@ int ed__reserve_pending(struct ed__loop *L)
     return ed__grow((void **)&L->pending, &L->pending_cap, L->pending_len + 1, sizeof *L->pending);
 }
 
-static bool is_timer(int type)
-{
-    return type == ED_WATCHER_DELAY || type == ED_WATCHER_REPEAT;
-}
-
 static void activate(struct ed__loop *L, uint32_t slot)
 {
     struct ed__watcher *W = &L->w[slot];
@@ -97,7 +92,7 @@ int ed_enable(ed_id id)
     W->flags |= W_ENABLED;
     if (W->flags & W_REFERENCED)
         L->alive++;
-    if (is_timer(W->type))
+    if (ed__is_timer(W->type))
         W->u.timer.deadline = ed__loop_now(L) + W->u.timer.interval;
     if (W->type != ED_WATCHER_DEFER)
         ed__watcher_arm(L, W);
