@@ -6,10 +6,13 @@
  * loop is created before the clock starts and torn down after it stops),
  * checks its result (number of callbacks, active watchers) outside the timed
  * part, and exits the whole program on any mismatch, so no contender can win
- * by doing less.
+ * by doing less. What loop_bench shares with task_bench (checks, clocks,
+ * statistics, the probe) is in harness.h.
  */
 #ifndef EDDY_BENCH_H
 #define EDDY_BENCH_H
+
+#include "harness.h" /* BENCH_CHECK, bench_now_ns, ... */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -84,24 +87,6 @@ typedef struct bench_contender {
 extern const bench_contender bench_eddy;
 extern const bench_contender bench_libuv;
 extern const bench_contender bench_libev;
-
-static inline uint64_t bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-#define BENCH_CHECK(cond, ...)                                                 \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "loop_bench: check failed at %s:%d: %s: ",         \
-                    __FILE__, __LINE__, #cond);                                \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fputc('\n', stderr);                                               \
-            exit(2);                                                           \
-        }                                                                      \
-    } while (0)
 
 /* The ping-pong's socketpair: AF_UNIX stream, both ends non-blocking. */
 void bench_socketpair(int fds[2]);

@@ -25,6 +25,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+const char bench_prog[] = "loop_bench";
+const int bench_check_status = 2;
+
 /* ------------------------------------------------------------------------
  * Shared helpers
  * --------------------------------------------------------------------- */
@@ -75,42 +78,32 @@ static const struct {
     {"defer-oneshot", W_DEFER},
 };
 
-static void fmt_count(char *buf, size_t len, size_t n)
-{
-    if (n >= 1000000 && n % 1000000 == 0)
-        snprintf(buf, len, "%zuM", n / 1000000);
-    else if (n >= 1000 && n % 1000 == 0)
-        snprintf(buf, len, "%zuk", n / 1000);
-    else
-        snprintf(buf, len, "%zu", n);
-}
-
 static void workload_label(char *buf, size_t len, int w, const bench_params *p)
 {
     char a[32];
     switch (w) {
     case W_CHURN:
-        fmt_count(a, sizeof a, p->churn_timers);
+        bench_fmt_count(a, sizeof a, p->churn_timers);
         snprintf(buf, len, "timers insert+cancel, from main (%s)", a);
         break;
     case W_CHURN_TICK:
-        fmt_count(a, sizeof a, p->churn_timers);
+        bench_fmt_count(a, sizeof a, p->churn_timers);
         snprintf(buf, len, "timers insert, 1 iteration, cancel, from main (%s)", a);
         break;
     case W_CHURN_CB:
-        fmt_count(a, sizeof a, p->churn_timers);
+        bench_fmt_count(a, sizeof a, p->churn_timers);
         snprintf(buf, len, "timers insert+cancel, from a callback (%s)", a);
         break;
     case W_CHURN_CB_TICK:
-        fmt_count(a, sizeof a, p->churn_timers);
+        bench_fmt_count(a, sizeof a, p->churn_timers);
         snprintf(buf, len, "timers insert, 1 iteration, cancel, from a callback (%s)", a);
         break;
     case W_FIRE:
-        fmt_count(a, sizeof a, p->fire_timers);
+        bench_fmt_count(a, sizeof a, p->fire_timers);
         snprintf(buf, len, "timers fired (%s over 0-50 ms)", a);
         break;
     case W_DEFER:
-        fmt_count(a, sizeof a, p->defer_total);
+        bench_fmt_count(a, sizeof a, p->defer_total);
         snprintf(buf, len, "defers (%s one-shot next-tick callbacks)", a);
         break;
     case W_DEFER_PERSIST:
@@ -118,7 +111,7 @@ static void workload_label(char *buf, size_t len, int w, const bench_params *p)
                            "(no per-callback scheduling)");
         break;
     default:
-        fmt_count(a, sizeof a, p->trips);
+        bench_fmt_count(a, sizeof a, p->trips);
         snprintf(buf, len, "readiness round trips (%s)", a);
         break;
     }
@@ -151,23 +144,6 @@ static uint64_t rng_next(void)
     return z ^ (z >> 31);
 }
 
-/* A register-only chain of dependent multiply-adds: its time tells whether
- * the machine is in a slow phase. Returns milliseconds. */
-volatile uint64_t probe_sink;
-
-static double probe_ms(void)
-{
-    uint64_t x = 1;
-    uint64_t t0 = bench_now_ns();
-    for (unsigned i = 0; i < 4000000u; i++) {
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        __asm__ __volatile__("" : "+r"(x));
-    }
-    uint64_t t1 = bench_now_ns();
-    probe_sink = x;
-    return (double)(t1 - t0) / 1e6;
-}
-
 /* The cost of one clock_gettime(CLOCK_MONOTONIC), in ns: the best of five
  * runs of 200k back-to-back reads. eddy reads this clock once per timer
  * created outside a running loop (rows 1 and 1b), not inside one (1c, 1d). */
@@ -196,32 +172,6 @@ static long minor_faults(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_minflt;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct summary {
-    double median, min, max;
-} summary;
-
-static summary summarize(const double *v, size_t n)
-{
-    summary s = {0, 0, 0};
-    if (n == 0)
-        return s;
-    double *tmp = malloc(n * sizeof *tmp);
-    BENCH_CHECK(tmp != NULL, "out of memory");
-    memcpy(tmp, v, n * sizeof *tmp);
-    qsort(tmp, n, sizeof *tmp, cmp_double);
-    s.min = tmp[0];
-    s.max = tmp[n - 1];
-    s.median = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-    free(tmp);
-    return s;
 }
 
 /* ------------------------------------------------------------------------
@@ -265,76 +215,29 @@ static void usage(FILE *out)
             "                    to be run under strace -c -f\n");
 }
 
-static bool parse_list(const char *arg, const char *const *names, size_t n, bool *out)
+/* The names --only and --workload take (bench_parse_list). */
+static const char *contender_name(int c, int alt)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = false;
-    char *copy = strdup(arg);
-    BENCH_CHECK(copy != NULL, "out of memory");
-    bool ok = true;
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        size_t i = 0;
-        while (i < n && strcmp(tok, names[i]) != 0)
-            i++;
-        if (i == n) {
-            fprintf(stderr, "loop_bench: unknown name '%s'\n", tok);
-            ok = false;
-        } else {
-            out[i] = true;
-        }
-    }
-    free(copy);
-    return ok;
+    return alt ? NULL : all_contenders[c]->name;
 }
 
-/* --workload: names, row numbers or old names. */
-static bool parse_workloads(const char *arg, bool *out)
+static const char *workload_name(int w, int alt)
 {
-    for (int w = 0; w < W_COUNT; w++)
-        out[w] = false;
-    char *copy = strdup(arg);
-    BENCH_CHECK(copy != NULL, "out of memory");
-    bool ok = true;
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        int found = -1;
-        for (int w = 0; w < W_COUNT && found < 0; w++)
-            if (!strcmp(tok, workload_id[w]) || !strcmp(tok, workload_num[w]))
-                found = w;
-        for (size_t i = 0; i < sizeof workload_alias / sizeof workload_alias[0] && found < 0; i++)
-            if (!strcmp(tok, workload_alias[i].name))
-                found = workload_alias[i].w;
-        if (found < 0) {
-            fprintf(stderr, "loop_bench: unknown workload '%s'\n", tok);
-            ok = false;
-        } else {
-            out[found] = true;
-        }
-    }
-    free(copy);
-    return ok;
+    return alt ? workload_num[w] : workload_id[w];
 }
 
-static long parse_long(const char *flag, const char *arg, long min)
+static int workload_old_name(const char *name)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (errno || *end || v < min) {
-        fprintf(stderr, "loop_bench: bad value for %s: '%s'\n", flag, arg);
-        exit(64);
-    }
-    return v;
+    for (size_t i = 0; i < sizeof workload_alias / sizeof workload_alias[0]; i++)
+        if (!strcmp(name, workload_alias[i].name))
+            return workload_alias[i].w;
+    return -1;
 }
 
 static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    o->rounds = 5;
-    const char *env = getenv("EDDY_BENCH_ROUNDS");
-    if (env && *env)
-        o->rounds = (int)parse_long("EDDY_BENCH_ROUNDS", env, 1);
+    o->rounds = bench_default_rounds();
     for (size_t i = 0; i < N_ALL; i++)
         o->use[i] = true;
     for (int w = 0; w < W_COUNT; w++)
@@ -342,10 +245,6 @@ static void parse_options(int argc, char **argv, options *o)
     o->scale = 1;
     o->warmup = true;
     o->trips = o->timers = o->defers = -1;
-
-    const char *names[N_ALL];
-    for (size_t i = 0; i < N_ALL; i++)
-        names[i] = all_contenders[i]->name;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -360,30 +259,28 @@ static void parse_options(int argc, char **argv, options *o)
     } while (0)
         if (!strcmp(a, "--rounds")) {
             NEED_ARG();
-            o->rounds = (int)parse_long(a, next, 1);
+            o->rounds = (int)bench_parse_long(a, next, 1);
         } else if (!strcmp(a, "--csv")) {
             NEED_ARG();
             o->csv = next;
         } else if (!strcmp(a, "--only")) {
             NEED_ARG();
-            if (!parse_list(next, names, N_ALL, o->use))
-                exit(64);
+            bench_parse_list(next, o->use, (int)N_ALL, contender_name, NULL, "name");
         } else if (!strcmp(a, "--workload")) {
             NEED_ARG();
-            if (!parse_workloads(next, o->wl))
-                exit(64);
+            bench_parse_list(next, o->wl, W_COUNT, workload_name, workload_old_name, "workload");
         } else if (!strcmp(a, "--scale")) {
             NEED_ARG();
-            o->scale = (double)parse_long(a, next, 1);
+            o->scale = (double)bench_parse_long(a, next, 1);
         } else if (!strcmp(a, "--trips")) {
             NEED_ARG();
-            o->trips = parse_long(a, next, 1);
+            o->trips = bench_parse_long(a, next, 1);
         } else if (!strcmp(a, "--timers")) {
             NEED_ARG();
-            o->timers = parse_long(a, next, 1);
+            o->timers = bench_parse_long(a, next, 1);
         } else if (!strcmp(a, "--defers")) {
             NEED_ARG();
-            o->defers = parse_long(a, next, 1);
+            o->defers = bench_parse_long(a, next, 1);
         } else if (!strcmp(a, "--syscalls")) {
             NEED_ARG();
             o->syscalls = next;
@@ -409,21 +306,15 @@ static void parse_options(int argc, char **argv, options *o)
  * Workload data
  * --------------------------------------------------------------------- */
 
-static size_t scaled(size_t n, double scale)
-{
-    size_t v = (size_t)((double)n / scale);
-    return v ? v : 1;
-}
-
 static void make_params(const options *o, bench_params *p)
 {
     memset(p, 0, sizeof *p);
-    size_t timers = o->timers > 0 ? (size_t)o->timers : scaled(1000000, o->scale);
+    size_t timers = o->timers > 0 ? (size_t)o->timers : bench_scaled(1000000, o->scale);
     p->churn_timers = timers;
     p->fire_timers = timers;
-    p->defer_total = o->defers > 0 ? (size_t)o->defers : scaled(10000000, o->scale);
+    p->defer_total = o->defers > 0 ? (size_t)o->defers : bench_scaled(10000000, o->scale);
     p->defer_width = 1000 < p->defer_total ? 1000 : p->defer_total;
-    p->trips = o->trips > 0 ? (size_t)o->trips : scaled(1000000, o->scale);
+    p->trips = o->trips > 0 ? (size_t)o->trips : bench_scaled(1000000, o->scale);
 
     double *cd = malloc(timers * sizeof *cd);
     uint64_t *cm = malloc(timers * sizeof *cm);
@@ -500,26 +391,10 @@ static void print_ratio(FILE *out, const double *num, const double *den, int rou
         fprintf(out, " %17s", "-");
         return;
     }
-    double *r = malloc((size_t)rounds * sizeof *r);
-    BENCH_CHECK(r != NULL, "out of memory");
-    for (int i = 0; i < rounds; i++)
-        r[i] = num[i] / den[i];
-    summary s = summarize(r, (size_t)rounds);
-    free(r);
+    bench_summary s = bench_ratios(num, den, rounds);
     char buf[64];
     snprintf(buf, sizeof buf, "%.2f (%.2f-%.2f)", s.median, s.min, s.max);
     fprintf(out, " %17s", buf);
-}
-
-static double median_ratio(const double *num, const double *den, int rounds)
-{
-    double *r = malloc((size_t)rounds * sizeof *r);
-    BENCH_CHECK(r != NULL, "out of memory");
-    for (int i = 0; i < rounds; i++)
-        r[i] = num[i] / den[i];
-    summary s = summarize(r, (size_t)rounds);
-    free(r);
-    return s.median;
 }
 
 int main(int argc, char **argv)
@@ -561,25 +436,7 @@ int main(int argc, char **argv)
     bench_params p;
     make_params(&o, &p);
 
-    char host[256] = "?";
-    {
-        FILE *f = fopen("/proc/cpuinfo", "r");
-        char line[512];
-        while (f && fgets(line, sizeof line, f)) {
-            if (!strncmp(line, "model name", 10)) {
-                char *colon = strchr(line, ':');
-                if (colon) {
-                    snprintf(host, sizeof host, "%s", colon + 2);
-                    host[strcspn(host, "\n")] = 0;
-                }
-                break;
-            }
-        }
-        if (f)
-            fclose(f);
-    }
-    printf("loop_bench: %d interleaved rounds, %ld CPUs (%s)\n", o.rounds,
-           sysconf(_SC_NPROCESSORS_ONLN), host);
+    bench_print_host(o.rounds);
     for (size_t c = 0; c < nc; c++) {
         char d[128];
         cs[c]->describe(d, sizeof d);
@@ -594,15 +451,11 @@ int main(int argc, char **argv)
     cell cells[W_COUNT][N_ALL];
     for (int w = 0; w < W_COUNT; w++)
         for (size_t c = 0; c < nc; c++) {
-            cells[w][c].ms = calloc((size_t)o.rounds, sizeof(double));
-            cells[w][c].fired = calloc((size_t)o.rounds, sizeof(double));
-            BENCH_CHECK(cells[w][c].ms && cells[w][c].fired, "out of memory");
-            cells[w][c].faults = calloc((size_t)o.rounds, sizeof(double));
-            BENCH_CHECK(cells[w][c].faults, "out of memory");
-            for (int ph = 0; ph < 3; ph++) {
-                cells[w][c].phase[ph] = calloc((size_t)o.rounds, sizeof(double));
-                BENCH_CHECK(cells[w][c].phase[ph], "out of memory");
-            }
+            cells[w][c].ms = bench_doubles((size_t)o.rounds);
+            cells[w][c].fired = bench_doubles((size_t)o.rounds);
+            cells[w][c].faults = bench_doubles((size_t)o.rounds);
+            for (int ph = 0; ph < 3; ph++)
+                cells[w][c].phase[ph] = bench_doubles((size_t)o.rounds);
         }
 
     if (o.warmup) {
@@ -630,12 +483,11 @@ int main(int argc, char **argv)
         }
     }
 
-    double *probe_before = calloc((size_t)o.rounds, sizeof(double));
-    double *probe_after = calloc((size_t)o.rounds, sizeof(double));
-    BENCH_CHECK(probe_before && probe_after, "out of memory");
+    bench_probes probes;
+    bench_probes_init(&probes, o.rounds);
     printf("\n");
     for (int r = 0; r < o.rounds; r++) {
-        probe_before[r] = probe_ms();
+        bench_probe_before(&probes, r);
         for (int w = 0; w < W_COUNT; w++) {
             if (!o.wl[w])
                 continue;
@@ -665,9 +517,7 @@ int main(int argc, char **argv)
                 }
             }
         }
-        probe_after[r] = probe_ms();
-        printf("round %d/%d done (probe %.2f / %.2f ms)\n", r + 1, o.rounds, probe_before[r],
-               probe_after[r]);
+        bench_probe_after(&probes, r);
         if (o.verbose) {
             for (int w = 0; w < W_COUNT; w++) {
                 if (!o.wl[w])
@@ -681,26 +531,6 @@ int main(int argc, char **argv)
         }
     }
 
-    /* Slow-phase flags: a round whose probe (before or after) is 25% above
-     * the fastest probe of the run. */
-    double pmin = probe_before[0];
-    for (int r = 0; r < o.rounds; r++) {
-        if (probe_before[r] < pmin)
-            pmin = probe_before[r];
-        if (probe_after[r] < pmin)
-            pmin = probe_after[r];
-    }
-    int flagged = 0;
-    char flags[512] = "";
-    for (int r = 0; r < o.rounds; r++) {
-        double worst = probe_before[r] > probe_after[r] ? probe_before[r] : probe_after[r];
-        if (worst > 1.25 * pmin) {
-            flagged++;
-            size_t len = strlen(flags);
-            snprintf(flags + len, sizeof flags - len, " %d (x%.2f)", r + 1, worst / pmin);
-        }
-    }
-
     int lw = label_width(o.wl, &p);
     printf("\n%-3s %-*s %-6s %10s %21s %17s %17s\n", "#", lw, "workload", "who", "median ms",
            "min-max ms", "/libuv per round", "/libev per round");
@@ -710,7 +540,7 @@ int main(int argc, char **argv)
         char label[128];
         workload_label(label, sizeof label, w, &p);
         for (size_t c = 0; c < nc; c++) {
-            summary s = summarize(cells[w][c].ms, (size_t)o.rounds);
+            bench_summary s = bench_summarize(cells[w][c].ms, (size_t)o.rounds);
             char mm[48];
             snprintf(mm, sizeof mm, "%.2f-%.2f", s.min, s.max);
             printf("%-3s %-*s %-6s %10.2f %21s", c == 0 ? workload_num[w] : "", lw,
@@ -730,11 +560,11 @@ int main(int argc, char **argv)
         printf("%-2s phases, median ms:", workload_num[w]);
         for (size_t c = 0; c < nc; c++) {
             printf("%s %s insert %.1f", c ? ";" : "", cs[c]->name,
-                   summarize(cells[w][c].phase[0], (size_t)o.rounds).median);
+                   bench_median(cells[w][c].phase[0], o.rounds));
             if (bench_churn_iterates(w))
                 printf(" + %s %.1f", w == W_CHURN_TICK ? "iteration" : "between",
-                       summarize(cells[w][c].phase[1], (size_t)o.rounds).median);
-            printf(" + cancel %.1f", summarize(cells[w][c].phase[2], (size_t)o.rounds).median);
+                       bench_median(cells[w][c].phase[1], o.rounds));
+            printf(" + cancel %.1f", bench_median(cells[w][c].phase[2], o.rounds));
         }
         printf("\n");
     }
@@ -747,36 +577,32 @@ int main(int argc, char **argv)
         printf("%s: timers already due before the cancel, which fired instead of being "
                "cancelled (median):", workload_num[w]);
         for (size_t c = 0; c < nc; c++)
-            printf(" %s %.0f", cs[c]->name,
-                   summarize(cells[w][c].fired, (size_t)o.rounds).median);
+            printf(" %s %.0f", cs[c]->name, bench_median(cells[w][c].fired, o.rounds));
         printf("\n");
     }
-    printf("slow-phase probe: fastest %.2f ms; rounds flagged (>25%% slower):%s\n", pmin,
-           flagged ? flags : " none");
+    bench_probes_report(&probes);
 
     if (o.csv) {
-        FILE *f = fopen(o.csv, "w");
-        BENCH_CHECK(f != NULL, "cannot write %s: %s", o.csv, strerror(errno));
-        fprintf(f, "workload,contender,median_ms,min_ms,max_ms,ratio_vs_libuv,ratio_vs_libev\n");
+        FILE *f = bench_csv_open(
+            o.csv, "workload,contender,median_ms,min_ms,max_ms,ratio_vs_libuv,ratio_vs_libev");
         for (int w = 0; w < W_COUNT; w++) {
             if (!o.wl[w])
                 continue;
             for (size_t c = 0; c < nc; c++) {
-                summary s = summarize(cells[w][c].ms, (size_t)o.rounds);
+                bench_summary s = bench_summarize(cells[w][c].ms, (size_t)o.rounds);
                 fprintf(f, "%s,%s,%.3f,%.3f,%.3f,", workload_id[w], cs[c]->name, s.median,
                         s.min, s.max);
                 if (idx_uv >= 0)
-                    fprintf(f, "%.4f", median_ratio(cells[w][c].ms, cells[w][idx_uv].ms,
-                                                    o.rounds));
+                    fprintf(f, "%.4f",
+                            bench_ratios(cells[w][c].ms, cells[w][idx_uv].ms, o.rounds).median);
                 fputc(',', f);
                 if (idx_ev >= 0)
-                    fprintf(f, "%.4f", median_ratio(cells[w][c].ms, cells[w][idx_ev].ms,
-                                                    o.rounds));
+                    fprintf(f, "%.4f",
+                            bench_ratios(cells[w][c].ms, cells[w][idx_ev].ms, o.rounds).median);
                 fputc('\n', f);
             }
         }
-        BENCH_CHECK(fclose(f) == 0, "writing %s: %s", o.csv, strerror(errno));
-        printf("csv: %s\n", o.csv);
+        bench_csv_close(f, o.csv);
     }
 
     for (size_t c = 0; c < nc; c++)
@@ -789,8 +615,7 @@ int main(int argc, char **argv)
             for (int ph = 0; ph < 3; ph++)
                 free(cells[w][c].phase[ph]);
         }
-    free(probe_before);
-    free(probe_after);
+    bench_probes_free(&probes);
     free((void *)p.churn_delay);
     free((void *)p.churn_ms);
     free((void *)p.fire_delay);

@@ -5,31 +5,18 @@
 #
 # ROUNDS defaults to $EDDY_BENCH_ROUNDS, else 5. The CSV goes to
 # build-bench/loop_bench.csv unless another --csv is given. Installs the
-# peers (scripts/deps.sh bench) when they are missing.
+# peers (scripts/deps.sh bench) when they are missing. The steps it shares
+# with bench/run_tasks.sh are in bench/common.sh.
 # Five rounds take about 3.5-4 minutes on a 2-vCPU machine, most of it in the
 # 1M-round-trip ping-pong (6 syscalls of ~1.8 us each per round trip).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-rounds=${EDDY_BENCH_ROUNDS:-5}
-if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
-  rounds=$1
-  shift
-fi
+# shellcheck source=bench/common.sh source-path=SCRIPTDIR/..
+. "$(dirname "$0")/common.sh"
+bench_build loop_bench "$@"
 
-"$root/scripts/deps.sh" bench
-
-build="$root/build-bench"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-  -DEDDY_BUILD_BENCH=ON -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" -j2 --target loop_bench
-
-csv=(--csv "$build/loop_bench.csv")
-for arg in "$@"; do
-  [ "$arg" = "--csv" ] && csv=()
-done
-echo "+ $build/bench/loop_bench --rounds $rounds ${csv[*]} $*"
-"$build/bench/loop_bench" --rounds "$rounds" "${csv[@]}" "$@"
+echo "+ $build/bench/loop_bench --rounds $rounds ${csv[*]} ${args[*]}"
+"$build/bench/loop_bench" --rounds "$rounds" "${csv[@]}" "${args[@]}"
 
 # Then the coroutine benchmark (task_bench: eddy against glibc and Go), so
 # that `make bench` runs both; same number of rounds, its own options and CSV

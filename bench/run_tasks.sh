@@ -10,26 +10,13 @@
 # bench/run.sh (`make bench`) calls it after loop_bench. Five rounds take
 # about two minutes on a 2-vCPU machine, most of it in the RSS workload
 # (100,000 parked tasks per contender per round, each a fresh process).
+# The steps it shares with bench/run.sh are in bench/common.sh.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-rounds=${EDDY_BENCH_ROUNDS:-5}
-if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
-  rounds=$1
-  shift
-fi
+# shellcheck source=bench/common.sh source-path=SCRIPTDIR/..
+. "$(dirname "$0")/common.sh"
+bench_build task_bench "$@"
 
-"$root/scripts/deps.sh" bench
-
-build="$root/build-bench"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-  -DEDDY_BUILD_BENCH=ON -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" -j2 --target task_bench
-
-csv=(--csv "$build/task_bench.csv")
-for arg in "$@"; do
-  [ "$arg" = "--csv" ] && csv=()
-done
 tree=$(git -C "$root" describe --always --dirty 2>/dev/null || echo "not a git tree")
-echo "+ $build/bench/task_bench --rounds $rounds ${csv[*]} $*   (eddy tree: $tree)"
-exec "$build/bench/task_bench" --rounds "$rounds" "${csv[@]}" "$@"
+echo "+ $build/bench/task_bench --rounds $rounds ${csv[*]} ${args[*]}   (eddy tree: $tree)"
+exec "$build/bench/task_bench" --rounds "$rounds" "${csv[@]}" "${args[@]}"

@@ -45,6 +45,8 @@
 
 #include "task/context.h"
 
+#include "harness.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <spawn.h>
@@ -60,28 +62,10 @@
 
 extern char **environ;
 
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "task_bench: check failed at %s:%d: %s: ", __FILE__, __LINE__, \
-                    #cond);                                                                \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-            exit(1);                                                                       \
-        }                                                                                  \
-    } while (0)
+const char bench_prog[] = "task_bench";
+const int bench_check_status = 1;
 
-static uint64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ns(void)
-{
-    return clock_ns(CLOCK_MONOTONIC);
-}
+#define CHECK BENCH_CHECK
 
 /* Every timed part is timed twice: by the wall clock, and by the CPU time of
  * the process (this one, or the Go one). Other work on the machine stretches
@@ -94,8 +78,8 @@ typedef struct stamp {
 static stamp stamp_now(void)
 {
     stamp t;
-    t.cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-    t.wall = now_ns();
+    t.cpu = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    t.wall = bench_now_ns();
     return t;
 }
 
@@ -126,22 +110,16 @@ typedef struct sizes {
     size_t rss;         /* parked tasks */
 } sizes;
 
-static size_t scaled(size_t n, double scale)
-{
-    size_t v = (size_t)((double)n / scale);
-    return v ? v : 1;
-}
-
 static sizes make_sizes(double scale)
 {
     sizes s;
-    s.switch_eddy = scaled(5000000, scale);
-    s.switch_uc = scaled(100000, scale);
-    s.future = scaled(1000000, scale);
-    s.yield = scaled(100000, scale);
-    s.gosched = scaled(1000000, scale);
-    s.spawn = scaled(1000000, scale);
-    s.rss = scaled(100000, scale);
+    s.switch_eddy = bench_scaled(5000000, scale);
+    s.switch_uc = bench_scaled(100000, scale);
+    s.future = bench_scaled(1000000, scale);
+    s.yield = bench_scaled(100000, scale);
+    s.gosched = bench_scaled(1000000, scale);
+    s.spawn = bench_scaled(1000000, scale);
+    s.rss = bench_scaled(100000, scale);
     return s;
 }
 
@@ -453,12 +431,12 @@ static int rss_child(size_t n)
     CHECK(ed_main(noop, NULL, NULL) == 0, "ed_main");
     CHECK(ed_sleep(0) == 0, "ed_sleep(0) from main");
     long before = rss_bytes();
-    uint64_t t0 = now_ns();
+    uint64_t t0 = bench_now_ns();
     for (size_t i = 0; i < n; i++) {
         fs[i] = ed_async(sleeper, &p);
         CHECK(fs[i] != NULL, "ed_async of parked task %zu: %s", i, strerror(errno));
     }
-    uint64_t t1 = now_ns();
+    uint64_t t1 = bench_now_ns();
     long after = rss_bytes();
     ed_info info;
     CHECK(ed_get_info(&info) == 0, "ed_get_info");
@@ -466,7 +444,7 @@ static int rss_child(size_t n)
           info.enabled[ED_WATCHER_DELAY], n);
     for (size_t i = 0; i < n; i++)
         CHECK(!ed_future_done(fs[i]), "parked task %zu finished early", i);
-    uint64_t t2 = now_ns();
+    uint64_t t2 = bench_now_ns();
     for (size_t i = 0; i < n; i++)
         CHECK(ed_cancel_future(fs[i]) == 0, "ed_cancel_future(%zu)", i);
     for (size_t i = 0; i < n; i++) {
@@ -477,9 +455,9 @@ static int rss_child(size_t n)
     CHECK(p.cancelled == n, "%zu tasks saw their cancellation, expected %zu", p.cancelled, n);
     CHECK(ed_get_info(&info) == 0 && info.enabled[ED_WATCHER_DELAY] == 0,
           "%zu sleep timers left", info.enabled[ED_WATCHER_DELAY]);
-    uint64_t t3 = now_ns();
+    uint64_t t3 = bench_now_ns();
     CHECK(ed_shutdown() == 0, "ed_shutdown");
-    uint64_t t4 = now_ns();
+    uint64_t t4 = bench_now_ns();
     free(fs);
     /* After the three fields task_bench reads: how long parking, waking
      * (cancel + await + release) and ed_shutdown took, wall ms (--verbose). */
@@ -709,100 +687,31 @@ static const workload workloads[W_COUNT] = {
 };
 #define N_GROUPS 4
 
-/* 10M, 200k, 2500 */
-static const char *fmt_count(char *buf, size_t len, size_t n)
-{
-    if (n >= 1000000 && n % 1000000 == 0)
-        snprintf(buf, len, "%zuM", n / 1000000);
-    else if (n >= 1000 && n % 1000 == 0)
-        snprintf(buf, len, "%zuk", n / 1000);
-    else
-        snprintf(buf, len, "%zu", n);
-    return buf;
-}
-
 static void workload_label(char *buf, size_t len, int w, const sizes *z)
 {
     char a[32], b[32];
     switch (w) {
     case W_SWITCH:
         snprintf(buf, len, "raw context switch (eddy %s, glibc %s)",
-                 fmt_count(a, sizeof a, 2 * z->switch_eddy),
-                 fmt_count(b, sizeof b, 2 * z->switch_uc));
+                 bench_fmt_count(a, sizeof a, 2 * z->switch_eddy),
+                 bench_fmt_count(b, sizeof b, 2 * z->switch_uc));
         break;
     case W_FUTURE:
         snprintf(buf, len, "hand-off via futures (%s hand-offs)",
-                 fmt_count(a, sizeof a, 2 * z->future));
+                 bench_fmt_count(a, sizeof a, 2 * z->future));
         break;
     case W_YIELD:
-        snprintf(buf, len, "hand-off via ed_yield (%s)", fmt_count(a, sizeof a, 2 * z->yield));
+        snprintf(buf, len, "hand-off via ed_yield (%s)",
+                 bench_fmt_count(a, sizeof a, 2 * z->yield));
         break;
     case W_SPAWN:
         snprintf(buf, len, "spawn+finish+join (%s, 1 at a time)",
-                 fmt_count(a, sizeof a, z->spawn));
+                 bench_fmt_count(a, sizeof a, z->spawn));
         break;
     default:
-        snprintf(buf, len, "RSS per parked task (%s parked)", fmt_count(a, sizeof a, z->rss));
+        snprintf(buf, len, "RSS per parked task (%s parked)", bench_fmt_count(a, sizeof a, z->rss));
         break;
     }
-}
-
-/* ------------------------------------------------------------------------
- * Statistics and the probe
- * --------------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct summary {
-    double median, min, max;
-} summary;
-
-static summary summarize(const double *v, size_t n)
-{
-    summary s = {0, 0, 0};
-    if (n == 0)
-        return s;
-    double *tmp = malloc(n * sizeof *tmp);
-    CHECK(tmp != NULL, "out of memory");
-    memcpy(tmp, v, n * sizeof *tmp);
-    qsort(tmp, n, sizeof *tmp, cmp_double);
-    s.min = tmp[0];
-    s.max = tmp[n - 1];
-    s.median = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-    free(tmp);
-    return s;
-}
-
-static summary ratio_summary(const double *num, const double *den, int rounds)
-{
-    double *r = malloc((size_t)rounds * sizeof *r);
-    CHECK(r != NULL, "out of memory");
-    for (int i = 0; i < rounds; i++)
-        r[i] = num[i] / den[i];
-    summary s = summarize(r, (size_t)rounds);
-    free(r);
-    return s;
-}
-
-/* A register-only chain of dependent multiply-adds (loop_bench's probe): its
- * time tells whether the machine is in a slow phase. Milliseconds. */
-volatile uint64_t probe_sink;
-
-static double probe_ms(void)
-{
-    uint64_t x = 1;
-    uint64_t t0 = now_ns();
-    for (unsigned i = 0; i < 4000000u; i++) {
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        __asm__ __volatile__("" : "+r"(x));
-    }
-    uint64_t t1 = now_ns();
-    probe_sink = x;
-    return (double)(t1 - t0) / 1e6;
 }
 
 /* ------------------------------------------------------------------------
@@ -839,40 +748,7 @@ static void usage(FILE *out)
             "                   $EDDY_BENCH_GO, else tasks_go next to this program)\n");
 }
 
-static long parse_long(const char *flag, const char *arg, long min)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (errno || *end || v < min) {
-        fprintf(stderr, "task_bench: bad value for %s: '%s'\n", flag, arg);
-        exit(64);
-    }
-    return v;
-}
-
-static void parse_list(const char *arg, bool *out, int n, const char *(*name)(int, int))
-{
-    for (int i = 0; i < n; i++)
-        out[i] = false;
-    char *copy = strdup(arg);
-    CHECK(copy != NULL, "out of memory");
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        int found = -1;
-        for (int i = 0; i < n && found < 0; i++)
-            for (int alt = 0; alt < 2 && found < 0; alt++)
-                if (name(i, alt) && !strcmp(tok, name(i, alt)))
-                    found = i;
-        if (found < 0) {
-            fprintf(stderr, "task_bench: unknown name '%s'\n", tok);
-            exit(64);
-        }
-        out[found] = true;
-    }
-    free(copy);
-}
-
+/* The names --only and --workload take (bench_parse_list). */
 static const char *contender_names(int i, int alt)
 {
     return alt ? NULL : contender_name[i];
@@ -886,10 +762,7 @@ static const char *workload_names(int i, int alt)
 static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    o->rounds = 5;
-    const char *env = getenv("EDDY_BENCH_ROUNDS");
-    if (env && *env)
-        o->rounds = (int)parse_long("EDDY_BENCH_ROUNDS", env, 1);
+    o->rounds = bench_default_rounds();
     for (int i = 0; i < C_COUNT; i++)
         o->use[i] = true;
     for (int w = 0; w < W_COUNT; w++)
@@ -901,13 +774,13 @@ static void parse_options(int argc, char **argv, options *o)
         const char *a = argv[i];
         bool has_arg = i + 1 < argc;
         if (!strcmp(a, "--rounds") && has_arg) {
-            o->rounds = (int)parse_long(a, argv[++i], 1);
+            o->rounds = (int)bench_parse_long(a, argv[++i], 1);
         } else if (!strcmp(a, "--csv") && has_arg) {
             o->csv = argv[++i];
         } else if (!strcmp(a, "--only") && has_arg) {
-            parse_list(argv[++i], o->use, C_COUNT, contender_names);
+            bench_parse_list(argv[++i], o->use, C_COUNT, contender_names, NULL, "name");
         } else if (!strcmp(a, "--workload") && has_arg) {
-            parse_list(argv[++i], o->wl, W_COUNT, workload_names);
+            bench_parse_list(argv[++i], o->wl, W_COUNT, workload_names, NULL, "name");
         } else if (!strcmp(a, "--scale") && has_arg) {
             o->scale = atof(argv[++i]);
             if (!(o->scale >= 1)) {
@@ -938,25 +811,6 @@ static void parse_options(int argc, char **argv, options *o)
  * Main
  * --------------------------------------------------------------------- */
 
-static void cpu_model(char *host, size_t len)
-{
-    snprintf(host, len, "?");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    while (f && fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "model name", 10)) {
-            char *colon = strchr(line, ':');
-            if (colon) {
-                snprintf(host, len, "%s", colon + 2);
-                host[strcspn(host, "\n")] = 0;
-            }
-            break;
-        }
-    }
-    if (f)
-        fclose(f);
-}
-
 static void find_programs(const options *o, bool need_go)
 {
     ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
@@ -984,7 +838,7 @@ static void find_programs(const options *o, bool need_go)
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--rss-child"))
-        return rss_child((size_t)parse_long(argv[1], argv[2], 1));
+        return rss_child((size_t)bench_parse_long(argv[1], argv[2], 1));
 
     options o;
     parse_options(argc, argv, &o);
@@ -1009,10 +863,7 @@ int main(int argc, char **argv)
     find_programs(&o, need_go);
 
     sizes z = make_sizes(o.scale);
-    char host[256];
-    cpu_model(host, sizeof host);
-    printf("task_bench: %d interleaved rounds, %ld CPUs (%s)\n", o.rounds,
-           sysconf(_SC_NPROCESSORS_ONLN), host);
+    bench_print_host(o.rounds);
     printf("  eddy   %s, ed__context_switch (%s), default task stack %zu KiB\n",
            EDDY_VERSION_STRING,
 #ifdef EDDY_CONTEXT_UCONTEXT
@@ -1040,9 +891,8 @@ int main(int argc, char **argv)
     int rounds = o.rounds;
     double *val[M_COUNT], *wall[M_COUNT]; /* [rounds]: CPU time (or KiB), wall time */
     for (int m = 0; m < M_COUNT; m++) {
-        val[m] = calloc((size_t)rounds, sizeof(double));
-        wall[m] = calloc((size_t)rounds, sizeof(double));
-        CHECK(val[m] && wall[m], "out of memory");
+        val[m] = bench_doubles((size_t)rounds);
+        wall[m] = bench_doubles((size_t)rounds);
     }
 
     if (o.warmup) {
@@ -1057,12 +907,11 @@ int main(int argc, char **argv)
         }
     }
 
-    double *probe_before = calloc((size_t)rounds, sizeof(double));
-    double *probe_after = calloc((size_t)rounds, sizeof(double));
-    CHECK(probe_before && probe_after, "out of memory");
+    bench_probes probes;
+    bench_probes_init(&probes, rounds);
     printf("\n");
     for (int r = 0; r < rounds; r++) {
-        probe_before[r] = probe_ms();
+        bench_probe_before(&probes, r);
         for (int g = 0; g < N_GROUPS; g++) {
             int list[M_COUNT], n = 0;
             bool seen[M_COUNT] = {false};
@@ -1083,34 +932,12 @@ int main(int argc, char **argv)
                 wall[m][r] = f.wall;
             }
         }
-        probe_after[r] = probe_ms();
-        printf("round %d/%d done (probe %.2f / %.2f ms)\n", r + 1, rounds, probe_before[r],
-               probe_after[r]);
+        bench_probe_after(&probes, r);
         if (o.verbose) {
             for (int m = 0; m < M_COUNT; m++)
                 if (active[m])
                     printf("  %-24s %10.2f (wall %.2f)\n", measures[m].label, val[m][r],
                            wall[m][r]);
-        }
-    }
-
-    /* Slow-phase flags: a round whose probe (before or after) is 25% above
-     * the fastest probe of the run. */
-    double pmin = probe_before[0];
-    for (int r = 0; r < rounds; r++) {
-        if (probe_before[r] < pmin)
-            pmin = probe_before[r];
-        if (probe_after[r] < pmin)
-            pmin = probe_after[r];
-    }
-    int flagged = 0;
-    char flags[512] = "";
-    for (int r = 0; r < rounds; r++) {
-        double worst = probe_before[r] > probe_after[r] ? probe_before[r] : probe_after[r];
-        if (worst > 1.25 * pmin) {
-            flagged++;
-            size_t len = strlen(flags);
-            snprintf(flags + len, sizeof flags - len, " %d (x%.2f)", r + 1, worst / pmin);
         }
     }
 
@@ -1128,16 +955,16 @@ int main(int argc, char **argv)
             int m = ms[k];
             if (m < 0 || !active[m])
                 continue;
-            summary s = summarize(val[m], (size_t)rounds);
-            summary sw = summarize(wall[m], (size_t)rounds);
+            bench_summary s = bench_summarize(val[m], (size_t)rounds);
+            bench_summary sw = bench_summarize(wall[m], (size_t)rounds);
             char mm[48], rt[48] = "-", wr[16] = "-";
             snprintf(mm, sizeof mm, "%.*f-%.*f", s.max < 100 ? 2 : 0, s.min, s.max < 100 ? 2 : 0,
                      s.max);
             if (k > 0) {
-                summary q = ratio_summary(val[wk->eddy], val[m], rounds);
+                bench_summary q = bench_ratios(val[wk->eddy], val[m], rounds);
                 snprintf(rt, sizeof rt, "%.3f (%.3f-%.3f)", q.median, q.min, q.max);
                 snprintf(wr, sizeof wr, "%.3f",
-                         ratio_summary(wall[wk->eddy], wall[m], rounds).median);
+                         bench_ratios(wall[wk->eddy], wall[m], rounds).median);
             }
             printf("%-3s %-42s %-24s %-11s %9.*f %15s %21s %9.*f %7s\n", first ? wk->num : "",
                    first ? label : "", measures[m].label, wk->unit, s.median < 100 ? 2 : 0,
@@ -1153,8 +980,8 @@ int main(int argc, char **argv)
 
     /* The targets. */
     printf("\ntargets:\n");
-#define MED(m) summarize(val[m], (size_t)rounds).median
-#define RATIO(a, b) ratio_summary(val[a], val[b], rounds).median
+#define MED(m) bench_median(val[m], rounds)
+#define RATIO(a, b) bench_ratios(val[a], val[b], rounds).median
     if (o.wl[W_SWITCH])
         printf("  1   eddy switch < 10 ns: %.2f ns, %s\n", MED(M_SWITCH_EDDY),
                MED(M_SWITCH_EDDY) < 10 ? "met" : "MISSED");
@@ -1182,14 +1009,12 @@ int main(int argc, char **argv)
         printf("  4   eddy RSS per parked task < 8 KiB (aim 5): %.2f KiB, %s\n", e,
                e < 8 ? (e <= 5 ? "met, and the aim" : "met, not the aim of 5") : "MISSED");
     }
-    printf("slow-phase probe: fastest %.2f ms; rounds flagged (>25%% slower):%s\n", pmin,
-           flagged ? flags : " none");
+    bench_probes_report(&probes);
 
     if (o.csv) {
-        FILE *f = fopen(o.csv, "w");
-        CHECK(f != NULL, "cannot write %s: %s", o.csv, strerror(errno));
-        fprintf(f, "workload,contender,unit,median,min,max,eddy_ratio_median,eddy_ratio_min,"
-                   "eddy_ratio_max,wall_median,wall_eddy_ratio_median\n");
+        FILE *f = bench_csv_open(o.csv, "workload,contender,unit,median,min,max,"
+                                        "eddy_ratio_median,eddy_ratio_min,eddy_ratio_max,"
+                                        "wall_median,wall_eddy_ratio_median");
         for (int w = 0; w < W_COUNT; w++) {
             if (!o.wl[w])
                 continue;
@@ -1199,23 +1024,22 @@ int main(int argc, char **argv)
                 int m = ms[k];
                 if (m < 0 || !active[m])
                     continue;
-                summary s = summarize(val[m], (size_t)rounds);
+                bench_summary s = bench_summarize(val[m], (size_t)rounds);
                 fprintf(f, "%s,%s,%s,%.4f,%.4f,%.4f,", wk->id, measures[m].id, wk->unit,
                         s.median, s.min, s.max);
                 if (k > 0) {
-                    summary q = ratio_summary(val[wk->eddy], val[m], rounds);
+                    bench_summary q = bench_ratios(val[wk->eddy], val[m], rounds);
                     fprintf(f, "%.5f,%.5f,%.5f,", q.median, q.min, q.max);
                 } else {
                     fprintf(f, ",,,");
                 }
-                fprintf(f, "%.4f,", summarize(wall[m], (size_t)rounds).median);
+                fprintf(f, "%.4f,", bench_median(wall[m], rounds));
                 if (k > 0)
-                    fprintf(f, "%.5f", ratio_summary(wall[wk->eddy], wall[m], rounds).median);
+                    fprintf(f, "%.5f", bench_ratios(wall[wk->eddy], wall[m], rounds).median);
                 fputc('\n', f);
             }
         }
-        CHECK(fclose(f) == 0, "writing %s: %s", o.csv, strerror(errno));
-        printf("csv: %s\n", o.csv);
+        bench_csv_close(f, o.csv);
     }
 
     CHECK(ed_shutdown() == 0, "ed_shutdown");
@@ -1223,7 +1047,6 @@ int main(int argc, char **argv)
         free(val[m]);
         free(wall[m]);
     }
-    free(probe_before);
-    free(probe_after);
+    bench_probes_free(&probes);
     return 0;
 }
