@@ -212,7 +212,8 @@ ED_API void *ed_state_get(const char *key);
 
 /* Stores value under key (the key is copied); value NULL deletes the key.
  * Replacing or deleting calls the old value's destroy (if any); so does
- * ed_shutdown(). Returns 0, -EINVAL (key NULL), -ENOMEM. */
+ * ed_shutdown(). Keys starting with "eddy." are eddy's own: leave them be.
+ * Returns 0, -EINVAL (key NULL), -ENOMEM. */
 ED_API int ed_state_set(const char *key, void *value, void (*destroy)(void *value));
 
 /* ------------------------------------------------------------------------
