@@ -290,7 +290,6 @@ void ed__heap_free(struct ed__heap *h);
 int ed__io_prepare(struct ed__loop *L, int fd);
 void ed__list_append(struct ed__loop *L, struct ed__list *list, uint32_t slot);
 void ed__list_remove(struct ed__loop *L, struct ed__list *list, uint32_t slot);
-void ed__io_unlink(struct ed__loop *L, uint32_t slot);
 void ed__io_update(struct ed__loop *L, int fd);
 void ed__io_dispatch(struct ed__loop *L, int n);
 void ed__io_free(struct ed__loop *L);
@@ -312,7 +311,6 @@ void ed__callback_failed(struct ed__loop *L, int err, ed_id id, int type, const 
 enum { ED__HOOK_RUN, ED__HOOK_ONCE, ED__HOOK_ONCE_BLOCK, ED__HOOK_SHUTDOWN };
 
 /* microtask.c */
-int ed__microtask_push(struct ed__loop *L, void (*fn)(void *), void *arg);
 /* Makes the ring hold at least `need` entries: 0 or -ENOMEM. */
 int ed__microtask_grow(struct ed__loop *L, size_t need);
 

@@ -27,14 +27,6 @@ int ed__microtask_grow(struct ed__loop *L, size_t need)
     return 0;
 }
 
-int ed__microtask_push(struct ed__loop *L, void (*fn)(void *), void *arg)
-{
-    if (ed__microtask_reserve(L) < 0)
-        return -ENOMEM;
-    ed__microtask_push_reserved(L, fn, arg);
-    return 0;
-}
-
 void ed__microtasks_drain(struct ed__loop *L)
 {
     /* Also runs what the microtasks queue: a chain of them finishes here. */

@@ -22,7 +22,7 @@
 static struct sigaction previous;
 static pthread_once_t installed = PTHREAD_ONCE_INIT;
 
-static void die(const char *msg)
+static __attribute__((noreturn)) void die(const char *msg)
 {
     ssize_t r = write(STDERR_FILENO, msg, strlen(msg));
     (void)r;
@@ -100,15 +100,12 @@ void ed__overflow_guard_remove(struct ed__sched *S)
     S->altstack = NULL;
 }
 
-void ed__stack_check(struct ed__sched *S, struct ed__task *t)
+void ed__stack_overflowed(const struct ed__task *t)
 {
-    (void)S;
-    if (!ed__stack_intact(&t->stack)) {
-        char msg[256], name[ED__NAME_MAX];
-        snprintf(msg, sizeof msg,
-                 "eddy: stack overflow in task '%s' (created at %s:%d): its unguarded %zu-byte "
-                 "stack's canary was overwritten (see ed_stack_size)\n",
-                 ed__task_name(t, name), t->f.file, t->f.line, t->stack.size);
-        die(msg);
-    }
+    char msg[256], name[ED__NAME_MAX];
+    snprintf(msg, sizeof msg,
+             "eddy: stack overflow in task '%s' (created at %s:%d): its unguarded %zu-byte "
+             "stack's canary was overwritten (see ed_stack_size)\n",
+             ed__task_name(t, name), t->f.file, t->f.line, t->stack.size);
+    die(msg);
 }

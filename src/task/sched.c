@@ -90,7 +90,7 @@ static void transfer(struct ed__sched *S, struct ed__fiber *to, int exiting)
     struct ed__context *from_ctx = from ? &from->ctx : S->tick_ctx;
     struct ed__context *to_ctx = to ? &to->ctx : S->tick_ctx;
     if (from && from != &S->main)
-        ed__stack_check(S, ed__task_of(from));
+        ed__stack_check(ed__task_of(from));
     S->current = to;
     ed__context_switch(from_ctx, to_ctx, exiting);
     if (S->zombie)

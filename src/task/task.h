@@ -145,6 +145,14 @@ int ed__wait_future(struct ed__sched *S, ed_future *f, const char *what);
 /* overflow.c */
 int ed__overflow_guard_install(struct ed__sched *S);
 void ed__overflow_guard_remove(struct ed__sched *S);
-void ed__stack_check(struct ed__sched *S, struct ed__task *t);
+/* Reports an overflowed unguarded stack and aborts. */
+void ed__stack_overflowed(const struct ed__task *t) __attribute__((noreturn));
+
+/* Runs at every switch away from a task: one flag test for guarded stacks. */
+static inline void ed__stack_check(const struct ed__task *t)
+{
+    if (!ed__stack_intact(&t->stack))
+        ed__stack_overflowed(t);
+}
 
 #endif
