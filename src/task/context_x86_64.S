@@ -26,14 +26,17 @@ ed__context_swap:
     pushq %r13
     pushq %r14
     pushq %r15
-    pushq $0
+    subq $8, %rsp
     stmxcsr (%rsp)
     fnstcw 4(%rsp)
-    movq (%rsp), %rax
+    movl (%rsp), %eax       /* each read matches one store exactly, so both */
+    movzwl 4(%rsp), %ecx    /* are forwarded from the store buffer */
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    xorq (%rsp), %rax
-    andq mask(%rip), %rax
+    xorl (%rsp), %eax
+    andl $0xFFFFFFC0, %eax  /* MXCSR without its exception flags */
+    xorw 4(%rsp), %cx
+    orl %ecx, %eax
     jnz 2f
 1:  addq $8, %rsp
     popq %r15
@@ -48,12 +51,6 @@ ed__context_swap:
     jmp 1b
     .cfi_endproc
     .size ed__context_swap, .-ed__context_swap
-
-    .section .rodata
-    .p2align 3
-mask: /* MXCSR without its exception flags; the whole x87 control word */
-    .quad 0x0000FFFFFFFFFFC0
-    .text
 
     .globl ed__context_start
     .hidden ed__context_start
