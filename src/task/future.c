@@ -112,6 +112,9 @@ const char *ed__task_name(const struct ed__task *t, char buf[ED__NAME_MAX])
 void ed__future_free(ed_future *f)
 {
     ed__free(f->message);
+    struct ed__sched *S = ed__sched_peek();
+    if (S && ed__block_keep(f->flags & F_TASK ? &S->tasks_free : &S->futures_free, f))
+        return;
     ed__free(f);
 }
 
@@ -216,7 +219,10 @@ int ed_await(ed_future *f, void **result)
 
 ed_deferred *ed_deferred_new_at(const char *file, int line)
 {
-    ed_deferred *d = ed__alloc(sizeof *d);
+    struct ed__sched *S = ed__sched_peek();
+    ed_deferred *d = S ? ed__block_take(&S->futures_free) : NULL;
+    if (!d)
+        d = ed__alloc(sizeof *d);
     if (!d) {
         errno = ENOMEM;
         return NULL;

@@ -30,6 +30,42 @@
 
 struct ed__fiber;
 
+/* Freed task and deferred blocks kept for reuse: spawning a task or making
+ * a deferred then costs no trip to the allocator. Blocks still count as
+ * live to the allocator hook until the scheduler is destroyed. */
+struct ed__block_cache {
+    void *head; /* linked through each block's first word */
+    size_t len;
+};
+
+#define ED__BLOCK_CACHE_MAX 256
+
+static inline void *ed__block_take(struct ed__block_cache *c)
+{
+    void *b = c->head;
+    if (b) {
+        c->head = *(void **)b;
+        c->len--;
+    }
+    return b;
+}
+
+/* false: the cache is full, the caller frees the block. */
+static inline bool ed__block_keep(struct ed__block_cache *c, void *b)
+{
+#ifdef ED__ASAN
+    (void)c;
+    (void)b;
+    return false; /* every block freed at once, so ASan sees a use after free */
+#endif
+    if (c->len >= ED__BLOCK_CACHE_MAX)
+        return false;
+    *(void **)b = c->head;
+    c->head = b;
+    c->len++;
+    return true;
+}
+
 struct ed__waiter {
     struct ed__waiter *prev, *next; /* on the future's list */
     struct ed__waiter *fprev, *fnext; /* on the owning fiber's list */
@@ -106,6 +142,7 @@ struct ed__sched {
     size_t ntasks;
     void *altstack; /* for the stack overflow handler */
     bool debug;     /* EDDY_DEBUG=1: log task starts, ends and failures */
+    struct ed__block_cache tasks_free, futures_free;
 };
 
 static inline struct ed__task *ed__task_of(struct ed__fiber *f)
