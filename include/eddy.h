@@ -459,6 +459,36 @@ ED_API int ed_reject(ed_deferred *d, int err, const char *message);
  * unsettled leaves it pending forever). */
 ED_API void ed_deferred_free(ed_deferred *d);
 
+/* A suspension is the lowest-level way to park: the calling fiber (a task,
+ * or main) stops until somebody resumes it with a value or an error, and
+ * nothing is allocated on either side (Revolt's Suspension). Each fiber has
+ * exactly one, reused by every ed_suspend; futures are built from the same
+ * mechanism. Resumption goes through a microtask, like every wake-up. */
+typedef struct ed_suspension ed_suspension;
+
+/* The calling fiber's suspension, borrowed: a task's lives as long as the
+ * task's memory (until it has finished and every reference to its future is
+ * released), main's until ed_shutdown(). NULL with errno EPERM in a raw
+ * loop callback (no fiber to park), ENOMEM if the scheduler cannot start. */
+ED_API ed_suspension *ed_suspension_get(void);
+
+/* Suspends the calling fiber until s is resumed. 0 and *value (if value is
+ * not NULL) from ed_resume; the code given to ed_resume_error; -ECANCELED
+ * (its task is cancelled); -EPERM (s is not the caller's own suspension,
+ * or called from a raw loop callback); from main, -EDEADLK if nothing left
+ * could resume it, or the loop's error. Suspends. */
+ED_API int ed_suspend(ed_suspension *s, void **value);
+
+/* Resumes s's fiber with value at the next microtask drain (never inside
+ * this call). 0; -EINVAL (s NULL); -EALREADY if s is not suspended in
+ * ed_suspend (not yet suspended, or already resumed: a resume is never
+ * remembered for a later suspend). Same thread only. Does not suspend. */
+ED_API int ed_resume(ed_suspension *s, void *value);
+
+/* Resumes s's fiber with err (negative) as ed_suspend's result. 0,
+ * -EINVAL (s NULL, err >= 0), -EALREADY as for ed_resume. */
+ED_API int ed_resume_error(ed_suspension *s, int err);
+
 /* ------------------------------------------------------------------------
  * Memory
  * --------------------------------------------------------------------- */

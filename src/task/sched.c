@@ -26,6 +26,12 @@ static void sync_current(struct ed__sched *S)
         S->current = &S->main;
 }
 
+struct ed__fiber *ed__current_fiber(struct ed__sched *S)
+{
+    sync_current(S);
+    return S->current;
+}
+
 struct ed__task *ed__current_task(struct ed__sched *S)
 {
     sync_current(S);
@@ -267,6 +273,56 @@ void ed__wake(struct ed__sched *S, struct ed__fiber *f, int rc)
     ed__microtask_push_reserved(S->L, resume_fiber, f);
 }
 
+/* ---- suspensions: the public face of ed__suspend and ed__wake ---------- */
+
+ed_suspension *ed_suspension_get(void)
+{
+    struct ed__sched *S = ed__sched_get();
+    if (!S)
+        return NULL; /* errno is set */
+    struct ed__fiber *f = ed__current_fiber(S);
+    if (!f)
+        errno = EPERM;
+    return (ed_suspension *)f;
+}
+
+int ed_suspend(ed_suspension *s, void **value)
+{
+    struct ed__sched *S = sched;
+    struct ed__fiber *f = (struct ed__fiber *)s;
+    if (!s)
+        return -EINVAL;
+    if (!S || ed__current_fiber(S) != f)
+        return -EPERM; /* only a fiber can park itself */
+    f->in_suspend = true;
+    f->wake_value = NULL;
+    int rc = ed__suspend(S, "a suspension");
+    f->in_suspend = false;
+    if (rc == 0 && value)
+        *value = f->wake_value;
+    return rc;
+}
+
+static int resume(ed_suspension *s, int rc, void *value)
+{
+    struct ed__fiber *f = (struct ed__fiber *)s;
+    if (!f->in_suspend || !f->waiting || !sched)
+        return -EALREADY;
+    f->wake_value = value;
+    ed__wake(sched, f, rc);
+    return 0;
+}
+
+int ed_resume(ed_suspension *s, void *value)
+{
+    return s ? resume(s, 0, value) : -EINVAL;
+}
+
+int ed_resume_error(ed_suspension *s, int err)
+{
+    return s && err < 0 ? resume(s, err, NULL) : -EINVAL;
+}
+
 /* ---- tasks -------------------------------------------------------------- */
 
 static void finish(struct ed__sched *S, struct ed__task *t, int rc, void *result)
@@ -344,8 +400,9 @@ static struct ed__task *spawn(struct ed__sched *S, ed_fn fn, void *arg,
     t->fiber.resumer = NULL;
     t->fiber.waiters = NULL;
     t->fiber.waiting_on = NULL;
+    t->fiber.wake_value = NULL;
     t->fiber.wake_rc = 0;
-    t->fiber.waiting = t->fiber.cancelled = t->fiber.from_drain = false;
+    t->fiber.waiting = t->fiber.in_suspend = t->fiber.cancelled = t->fiber.from_drain = false;
     t->fail_msg = NULL;
     t->prev = NULL;
     t->finished = false;

@@ -97,8 +97,10 @@ struct ed__fiber {
     struct ed__fiber *resumer; /* whom a suspension returns to; NULL: loop code */
     struct ed__waiter *waiters; /* linked waiters this fiber owns */
     const char *waiting_on;     /* what it waits for, for dumps */
+    void *wake_value;           /* ed_resume's value */
     int wake_rc;
     bool waiting;
+    bool in_suspend; /* parked in ed_suspend: ed_resume may wake it */
     bool cancelled;
     bool from_drain; /* its resumer is the microtask drain, not a callback */
 };
@@ -154,6 +156,8 @@ static inline struct ed__task *ed__task_of(struct ed__fiber *f)
 struct ed__sched *ed__sched_get(void); /* creates; NULL + errno */
 struct ed__sched *ed__sched_peek(void);
 struct ed__task *ed__current_task(struct ed__sched *S);
+/* The running fiber, or NULL while loop code runs. */
+struct ed__fiber *ed__current_fiber(struct ed__sched *S);
 /* Suspends the running fiber until ed__wake; returns the wake code, or
  * -EPERM (loop code), -ECANCELED (its task is cancelled), -ENOMEM. */
 int ed__suspend(struct ed__sched *S, const char *what);
