@@ -6,10 +6,13 @@
  *   1   raw switch: two contexts switching back and forth, eddy's
  *       ed__context_switch against glibc swapcontext, in this process;
  *   2a  hand-off through the scheduler: two eddy tasks passing control to
- *       each other through futures (each resolves a deferred the other
- *       awaits, then awaits one the other resolves), against two goroutines
- *       ping-ponging on unbuffered channels and two calling runtime.Gosched();
- *   2b  the same with two eddy tasks calling ed_yield() in turns (each turn
+ *       each other through their suspensions (each resumes the other with
+ *       the round's number, then suspends: nothing is allocated), against
+ *       two goroutines ping-ponging on unbuffered channels and two calling
+ *       runtime.Gosched();
+ *   2b  the same through futures: each resolves a fresh deferred the other
+ *       awaits, then awaits one the other resolves;
+ *   2c  the same with two eddy tasks calling ed_yield() in turns (each turn
  *       is a loop tick, with a non-blocking poll);
  *   3   spawn+finish+join of tasks one at a time, from inside a task:
  *       ed_async + ed_await + ed_future_release, against go f(); wg.Wait();
@@ -34,7 +37,8 @@
  * tenth of the sizes (not counted) runs first.
  *
  *   task_bench [--rounds N] [--csv FILE] [--only eddy,glibc,go]
- *              [--workload switch,future,yield,spawn,rss] (or 1,2a,2b,3,4)
+ *              [--workload switch,handoff,future,yield,spawn,rss]
+ *                          (or 1,2a,2b,2c,3,4)
  *              [--scale D] [--no-warmup] [--verbose] [--go PATH]
  *   task_bench --rss-child N      (internal: the eddy side of workload 4)
  *
@@ -103,7 +107,8 @@ static figure per_op(stamp t0, stamp t1, double ops)
 typedef struct sizes {
     size_t switch_eddy; /* round trips (2 switches each) */
     size_t switch_uc;   /* the same for swapcontext: ~1 us per switch here */
-    size_t future;      /* round trips (2 hand-offs each), eddy and Go channels */
+    size_t handoff;     /* round trips (2 hand-offs each), eddy and Go channels */
+    size_t future;      /* round trips through deferreds */
     size_t yield;       /* yields per task (2 tasks) */
     size_t gosched;     /* Gosched calls per goroutine (2 goroutines) */
     size_t spawn;       /* tasks, one at a time */
@@ -115,6 +120,7 @@ static sizes make_sizes(double scale)
     sizes s;
     s.switch_eddy = bench_scaled(5000000, scale);
     s.switch_uc = bench_scaled(100000, scale);
+    s.handoff = bench_scaled(2000000, scale);
     s.future = bench_scaled(1000000, scale);
     s.yield = bench_scaled(100000, scale);
     s.gosched = bench_scaled(1000000, scale);
@@ -200,7 +206,79 @@ static figure run_switch_uc(const sizes *z)
 }
 
 /* ------------------------------------------------------------------------
- * 2a. Hand-off through futures
+ * 2a. Hand-off through suspensions
+ *
+ * B suspends; A resumes B with the round's number and suspends; B checks
+ * the number, resumes A with it and suspends again; and so on. One hand-off
+ * is one task giving control to the other: a round trip is two. A ends B
+ * with a NULL value.
+ * --------------------------------------------------------------------- */
+
+typedef struct handoff {
+    ed_suspension *a, *b;
+    size_t n;
+    size_t a_wakes, b_wakes;
+    stamp t0, t1;
+} handoff;
+
+static int ho_b(void *arg, void **result)
+{
+    handoff *s = arg;
+    (void)result;
+    s->b = ed_suspension_get();
+    CHECK(s->b != NULL, "ed_suspension_get: %s", strerror(errno));
+    for (;;) {
+        void *v = NULL;
+        int rc = ed_suspend(s->b, &v);
+        CHECK(rc == 0, "B's suspend: %s", ed_strerror(rc));
+        if (!v)
+            return 0;
+        s->b_wakes++;
+        CHECK((uintptr_t)v == s->b_wakes, "B got %zu in round %zu", (size_t)(uintptr_t)v,
+              s->b_wakes);
+        CHECK(ed_resume(s->a, v) == 0, "resume A");
+    }
+}
+
+static int ho_a(void *arg, void **result)
+{
+    handoff *s = arg;
+    (void)result;
+    s->a = ed_suspension_get();
+    CHECK(s->a != NULL, "ed_suspension_get: %s", strerror(errno));
+    s->t0 = stamp_now();
+    for (size_t i = 1; i <= s->n; i++) {
+        CHECK(ed_resume(s->b, (void *)(uintptr_t)i) == 0, "resume B");
+        void *v = NULL;
+        int rc = ed_suspend(s->a, &v);
+        CHECK(rc == 0, "A's suspend: %s", ed_strerror(rc));
+        CHECK((uintptr_t)v == i, "A got %zu in round %zu", (size_t)(uintptr_t)v, i);
+        s->a_wakes++;
+    }
+    s->t1 = stamp_now();
+    CHECK(ed_resume(s->b, NULL) == 0, "resume B to end it");
+    return 0;
+}
+
+static void await_task(ed_future *f, const char *what);
+
+/* ns per hand-off */
+static figure run_handoff_eddy(const sizes *z)
+{
+    handoff s;
+    memset(&s, 0, sizeof s);
+    s.n = z->handoff;
+    ed_future *fb = ed_async(ho_b, &s); /* runs until its first suspension */
+    ed_future *fa = ed_async(ho_a, &s);
+    await_task(fa, "task A");
+    await_task(fb, "task B");
+    CHECK(s.a_wakes == s.n && s.b_wakes == s.n, "wake-ups: A %zu, B %zu, expected %zu",
+          s.a_wakes, s.b_wakes, s.n);
+    return per_op(s.t0, s.t1, 2.0 * (double)s.n);
+}
+
+/* ------------------------------------------------------------------------
+ * 2b. Hand-off through futures
  *
  * B publishes a fresh deferred and awaits it; A publishes one of its own,
  * resolves B's with the round's number and awaits; B wakes, checks the
@@ -288,7 +366,7 @@ static figure run_future_eddy(const sizes *z)
 }
 
 /* ------------------------------------------------------------------------
- * 2b. Hand-off through ed_yield(): two tasks yielding in turns.
+ * 2c. Hand-off through ed_yield(): two tasks yielding in turns.
  * --------------------------------------------------------------------- */
 
 typedef struct yielders {
@@ -637,6 +715,7 @@ static const char *const contender_name[C_COUNT] = {"eddy", "glibc", "go"};
 enum {
     M_SWITCH_EDDY,
     M_SWITCH_UC,
+    M_HANDOFF_EDDY,
     M_FUTURE_EDDY,
     M_YIELD_EDDY,
     M_CHAN_GO,
@@ -658,6 +737,7 @@ typedef struct measure {
 static const measure measures[M_COUNT] = {
     [M_SWITCH_EDDY] = {"eddy ed__context_switch", "eddy-switch", C_EDDY, run_switch_eddy},
     [M_SWITCH_UC] = {"glibc swapcontext", "glibc-swapcontext", C_GLIBC, run_switch_uc},
+    [M_HANDOFF_EDDY] = {"eddy resume+suspend", "eddy-handoff", C_EDDY, run_handoff_eddy},
     [M_FUTURE_EDDY] = {"eddy resolve+await", "eddy-future", C_EDDY, run_future_eddy},
     [M_YIELD_EDDY] = {"eddy ed_yield()", "eddy-yield", C_EDDY, run_yield_eddy},
     [M_CHAN_GO] = {"Go unbuffered channels", "go-chan", C_GO, run_chan_go},
@@ -668,7 +748,7 @@ static const measure measures[M_COUNT] = {
     [M_RSS_GO] = {"Go blocked in <-ch", "go-rss", C_GO, run_rss_go},
 };
 
-enum { W_SWITCH, W_FUTURE, W_YIELD, W_SPAWN, W_RSS, W_COUNT };
+enum { W_SWITCH, W_HANDOFF, W_FUTURE, W_YIELD, W_SPAWN, W_RSS, W_COUNT };
 
 typedef struct workload {
     const char *id, *num;
@@ -680,8 +760,9 @@ typedef struct workload {
 
 static const workload workloads[W_COUNT] = {
     [W_SWITCH] = {"switch", "1", "ns/switch", M_SWITCH_EDDY, {M_SWITCH_UC, -1}, 0},
-    [W_FUTURE] = {"future", "2a", "ns/hand-off", M_FUTURE_EDDY, {M_CHAN_GO, M_GOSCHED_GO}, 1},
-    [W_YIELD] = {"yield", "2b", "ns/hand-off", M_YIELD_EDDY, {M_GOSCHED_GO, M_CHAN_GO}, 1},
+    [W_HANDOFF] = {"handoff", "2a", "ns/hand-off", M_HANDOFF_EDDY, {M_CHAN_GO, M_GOSCHED_GO}, 1},
+    [W_FUTURE] = {"future", "2b", "ns/hand-off", M_FUTURE_EDDY, {M_CHAN_GO, -1}, 1},
+    [W_YIELD] = {"yield", "2c", "ns/hand-off", M_YIELD_EDDY, {M_GOSCHED_GO, M_CHAN_GO}, 1},
     [W_SPAWN] = {"spawn", "3", "ns/task", M_SPAWN_EDDY, {M_SPAWN_GO, -1}, 2},
     [W_RSS] = {"rss", "4", "KiB/task", M_RSS_EDDY, {M_RSS_GO, -1}, 3},
 };
@@ -695,6 +776,10 @@ static void workload_label(char *buf, size_t len, int w, const sizes *z)
         snprintf(buf, len, "raw context switch (eddy %s, glibc %s)",
                  bench_fmt_count(a, sizeof a, 2 * z->switch_eddy),
                  bench_fmt_count(b, sizeof b, 2 * z->switch_uc));
+        break;
+    case W_HANDOFF:
+        snprintf(buf, len, "hand-off via suspensions (%s)",
+                 bench_fmt_count(a, sizeof a, 2 * z->handoff));
         break;
     case W_FUTURE:
         snprintf(buf, len, "hand-off via futures (%s hand-offs)",
@@ -740,7 +825,8 @@ static void usage(FILE *out)
             "                   wall_eddy_ratio_median rows to FILE (CPU time unless wall_)\n"
             "  --only LIST      contenders, comma-separated: eddy,glibc,go (eddy alone is\n"
             "                   the mode to profile, e.g. under valgrind --tool=callgrind)\n"
-            "  --workload LIST  switch,future,yield,spawn,rss or row numbers 1,2a,2b,3,4\n"
+            "  --workload LIST  switch,handoff,future,yield,spawn,rss or row numbers\n"
+            "                   1,2a,2b,2c,3,4\n"
             "  --scale D        divide every workload's size by D (quick runs, profiling)\n"
             "  --no-warmup      skip the warm-up pass\n"
             "  --verbose        print every round's figures\n"
@@ -985,11 +1071,11 @@ int main(int argc, char **argv)
     if (o.wl[W_SWITCH])
         printf("  1   eddy switch < 10 ns: %.2f ns, %s\n", MED(M_SWITCH_EDDY),
                MED(M_SWITCH_EDDY) < 10 ? "met" : "MISSED");
-    if (o.wl[W_FUTURE]) {
-        double e = MED(M_FUTURE_EDDY);
-        printf("  2a  eddy future hand-off < 15 ns: %.2f ns, %s", e, e < 15 ? "met" : "MISSED");
+    if (o.wl[W_HANDOFF]) {
+        double e = MED(M_HANDOFF_EDDY);
+        printf("  2a  eddy hand-off < 15 ns: %.2f ns, %s", e, e < 15 ? "met" : "MISSED");
         if (active[M_CHAN_GO]) {
-            double q = RATIO(M_FUTURE_EDDY, M_CHAN_GO);
+            double q = RATIO(M_HANDOFF_EDDY, M_CHAN_GO);
             printf("; >= 5x faster than Go channels: %.1fx, %s", 1 / q,
                    q <= 0.2 ? "met" : "MISSED");
         }
