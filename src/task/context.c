@@ -59,6 +59,8 @@ static void boot_from_ints(unsigned hi, unsigned lo)
 {
     context_boot((struct boot *)(((uintptr_t)hi << 16 << 16) | lo));
 }
+#elif defined(ED__CONTEXT_INLINE)
+void ed__context_start_inline(void);
 #else
 void ed__context_swap(void **save_sp, void *new_sp);
 void ed__context_start(void);
@@ -87,6 +89,16 @@ int ed__context_make(struct ed__context *c, void *stack_lo, size_t stack_size,
     makecontext(uc, (void (*)(void))boot_from_ints, 2, (unsigned)((uintptr_t)b >> 16 >> 16),
                 (unsigned)(uintptr_t)b);
     c->uc = uc;
+#elif defined(ED__CONTEXT_INLINE)
+    /* Taken by the inline switch: the FP control words (defaults), then the
+     * address it jumps to, ed__context_start_inline, which pops the entry
+     * and its argument and calls it with rsp 16-aligned, as at any call. */
+    uint64_t *sp = (uint64_t *)top;
+    *--sp = (uint64_t)(uintptr_t)b;
+    *--sp = (uint64_t)(uintptr_t)context_boot;
+    *--sp = (uint64_t)(uintptr_t)ed__context_start_inline;
+    *--sp = (uint64_t)0x037F << 32 | 0x1F80; /* x87 control word, MXCSR: defaults */
+    c->sp = sp;
 #elif defined(__x86_64__)
     /* Popped by ed__context_swap, lowest first: MXCSR and x87 control word,
      * r15, r14, r13 (the boot record), r12 (context_boot), rbx, rbp, and
@@ -149,6 +161,7 @@ void ed__context_free(struct ed__context *c)
     (void)c;
 }
 
+#ifndef ED__CONTEXT_INLINE
 void ed__context_switch(struct ed__context *from, struct ed__context *to, int from_exits)
 {
 #ifdef ED__ASAN
@@ -168,3 +181,4 @@ void ed__context_switch(struct ed__context *from, struct ed__context *to, int fr
 #endif
     after_switch(from);
 }
+#endif

@@ -56,9 +56,77 @@ int ed__context_of_thread(struct ed__context *c);
 /* Frees what ed__context_make allocated (not the stack). */
 void ed__context_free(struct ed__context *c);
 
+/* On x86-64 without sanitizers the switch is inline assembly; elsewhere
+ * it calls ed__context_swap (context_*.S, with the sanitizer annotations
+ * in context.c) or swapcontext. */
+#if defined(__x86_64__) && !defined(EDDY_CONTEXT_UCONTEXT) && !defined(ED__ASAN) && \
+    !defined(ED__TSAN)
+#define ED__CONTEXT_INLINE 1
+#endif
+
+#ifndef ED__CONTEXT_INLINE
 /* Saves the current state into `from` and resumes `to`; returns when
  * something switches back to `from`. With `from_exits`, `from` is never
  * resumed again (its sanitizer state can go). */
 void ed__context_switch(struct ed__context *from, struct ed__context *to, int from_exits);
+#else
+/* The same, inline. A switch that is a call would end with a `ret` into
+ * the other context, which the return-stack predictor always gets wrong
+ * (the call it matches was the other side's); here the other context is
+ * entered with an indirect jump, predicted per jump site, and the return
+ * stack is left alone. The frame left on the stack being left holds rbp,
+ * the resume address and the FP control words (MXCSR, x87 control word),
+ * 128 bytes below the red zone the compiler may use; every other register
+ * is declared clobbered, so the compiler saves only what it needs, as
+ * around a call. The FP control words are loaded only when the two
+ * contexts differ (MXCSR's sticky exception flags aside): loading them
+ * costs more than the rest of the switch. ed__context_make builds the
+ * matching first frame. */
+static inline __attribute__((always_inline)) void
+ed__context_switch(struct ed__context *from, struct ed__context *to, int from_exits)
+{
+    void **save = &from->sp;
+    void *next = to->sp;
+    (void)from_exits;
+    __asm__ volatile("leaq -128(%%rsp), %%rsp\n\t"
+                     "pushq %%rbp\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "subq $8, %%rsp\n\t"
+                     "stmxcsr (%%rsp)\n\t"
+                     "fnstcw 4(%%rsp)\n\t"
+                     "movl (%%rsp), %%eax\n\t"
+                     "movzwl 4(%%rsp), %%ecx\n\t"
+                     "movq %%rsp, (%0)\n\t"
+                     "movq %1, %%rsp\n\t"
+                     "xorl (%%rsp), %%eax\n\t"
+                     "andl $0xFFFFFFC0, %%eax\n\t"
+                     "xorw 4(%%rsp), %%cx\n\t"
+                     "orl %%ecx, %%eax\n\t"
+                     "jz 2f\n\t"
+                     "ldmxcsr (%%rsp)\n\t"
+                     "fldcw 4(%%rsp)\n"
+                     "2:\n\t"
+                     "addq $8, %%rsp\n\t"
+                     "popq %%rax\n\t"
+                     "jmp *%%rax\n"
+                     "1:\n\t"
+                     "popq %%rbp\n\t"
+                     "leaq 128(%%rsp), %%rsp"
+                     : "+D"(save), "+S"(next)
+                     :
+                     : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                       "r15", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+                       "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+#ifdef __AVX512F__
+                       "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23",
+                       "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31",
+                       "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7",
+#endif
+                       "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)",
+                       "mm0", "mm1", "mm2", "mm3", "mm4", "mm5", "mm6", "mm7", "memory", "cc",
+                       "fpsr");
+}
+#endif
 
 #endif

@@ -65,5 +65,21 @@ ed__context_start:
     .cfi_endproc
     .size ed__context_start, .-ed__context_start
 
+    /* A fresh context's first stop when the switch is inline (context.h):
+     * its entry function and argument are the next two words. */
+    .globl ed__context_start_inline
+    .hidden ed__context_start_inline
+    .type ed__context_start_inline, @function
+    .p2align 4
+ed__context_start_inline:
+    .cfi_startproc
+    .cfi_undefined rip
+    popq %rax
+    popq %rdi
+    callq *%rax
+    ud2
+    .cfi_endproc
+    .size ed__context_start_inline, .-ed__context_start_inline
+
 #endif
     .section .note.GNU-stack,"",@progbits
