@@ -507,4 +507,7 @@ ED_API int ed_set_allocator(ed_realloc_fn fn, void *ud);
 }
 #endif
 
+/* Layer 4: awaitable I/O on top of tasks. */
+#include <eddy/io.h>
+
 #endif /* EDDY_H */

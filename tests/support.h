@@ -9,6 +9,7 @@
 #define EDDY_TEST_SUPPORT_H
 
 #include <check.h>
+#include <dirent.h>
 #include <eddy.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +53,20 @@
 /* Small integers carried through the void * of callbacks and task results. */
 #define P(n) ((void *)(uintptr_t)(n))
 #define N(p) ((int)(uintptr_t)(p))
+
+/* ---- fds ------------------------------------------------------------------- */
+
+/* The fds this process has open, to prove a test leaked none. */
+static inline int open_fd_count(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_ne(d, NULL);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
 
 /* ---- callbacks ----------------------------------------------------------- */
 
