@@ -509,5 +509,7 @@ ED_API int ed_set_allocator(ed_realloc_fn fn, void *ud);
 
 /* Layer 4: awaitable I/O on top of tasks. */
 #include <eddy/io.h>
+#include <eddy/net.h>
+#include <eddy/stream.h>
 
 #endif /* EDDY_H */
