@@ -115,4 +115,7 @@ ED_API int ed_file_put(const char *path, const void *data, size_t len);
 }
 #endif
 
+/* The seed's helpers: readline, echo, flock, graceful shutdown. */
+#include <eddy/util.h>
+
 #endif /* EDDY_IO_H */
