@@ -142,6 +142,56 @@ START_TEST(test_read_and_read_exact)
 }
 END_TEST
 
+/* A stream keeps its fd's read interest registered between reads; data
+ * that arrives while nobody reads must not make the loop spin: a spinning
+ * loop would use as much CPU as the wait takes. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct reading {
+    ed_stream *s;
+    ssize_t rc;
+} reading;
+
+static int read_some(void *arg, void **result)
+{
+    reading *r = arg;
+    char buf[4];
+    (void)result;
+    r->rc = ed_stream_read(r->s, buf, sizeof buf);
+    return 0;
+}
+
+START_TEST(test_idle_input_does_not_spin)
+{
+    int sv[2];
+    pair(sv);
+    ed_stream *s = ed_stream_new(sv[0]);
+    reading b = {s, 0};
+    ed_future *f = ed_async(read_some, &b); /* waits: the interest is registered */
+    ck_assert(!ed_future_done(f));
+    put_all(sv[1], "a");
+    ck_assert_int_eq(ed_await(f, NULL), 0);
+    ck_assert_int_eq(b.rc, 1);
+    ed_future_release(f);
+    char buf[4];
+    put_all(sv[1], "b"); /* nobody reads now */
+    double cpu0 = cpu_seconds();
+    ck_assert_int_eq(ed_sleep(0.2), 0);
+    double cpu = cpu_seconds() - cpu0;
+    ck_assert_msg(cpu < 0.05, "%.3f s of CPU in a 0.2 s sleep: the loop spun", cpu);
+    ck_assert_int_eq(ed_stream_read(s, buf, sizeof buf), 1);
+    ck_assert_int_eq(buf[0], 'b');
+    ed_stream_close(s);
+    close(sv[1]);
+    finish();
+}
+END_TEST
+
 /* ---- writing -------------------------------------------------------------- */
 
 #define WRITERS 100
@@ -472,6 +522,7 @@ static Suite *stream_suite(void)
     tcase_add_test(tc, test_read_long_line);
     tcase_add_test(tc, test_line_too_long_stays_buffered);
     tcase_add_test(tc, test_read_and_read_exact);
+    tcase_add_test(tc, test_idle_input_does_not_spin);
     tcase_add_test(tc, test_concurrent_writers_combined_in_order);
     tcase_add_test(tc, test_backpressure_tiny_buffers);
     tcase_add_test(tc, test_peer_reset_mid_write);

@@ -25,11 +25,27 @@ ssize_t ed_read(int fd, void *buf, size_t n, double timeout)
         n = SSIZE_MAX;
     struct ed__fdwait w;
     ed__fdwait_init(&w, S, fd, false, timeout);
+    /* The last read of this fd came back short, so the kernel had nothing
+     * more then: a read now would most likely say EAGAIN. Wait first (a
+     * level-triggered wait returns at once if data came meanwhile). A
+     * stale hint, after the fd was closed and its number reused, costs one
+     * wait that returns at once. */
+    struct ed__loop *L = S->L;
+    if (timeout != 0 && (size_t)fd < L->fd_cap && L->fds[fd].drained) {
+        L->fds[fd].drained = false;
+        if ((rc = ed__fdwait(&w)) < 0) {
+            ed__fdwait_end(&w);
+            return rc;
+        }
+    }
     ssize_t got;
     for (;;) {
         got = read(fd, buf, n);
-        if (got >= 0)
+        if (got >= 0) {
+            if ((size_t)fd < L->fd_cap)
+                L->fds[fd].drained = (size_t)got < n && got > 0;
             break;
+        }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {

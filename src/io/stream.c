@@ -42,8 +42,9 @@ struct ed_stream {
 
     char *in;
     size_t in_head, in_len, in_cap;
-    struct ed__fdwait *reader_wait; /* the reader's wait, to cut short on close */
-    struct ed__fiber *reader;
+    ed_id readable;          /* the reader's watcher, enabled while it waits */
+    struct ed__fiber *reader; /* the task waiting for input */
+    bool drained; /* the last read took less than it asked: the kernel had no more */
 
     char *out;
     size_t out_head, out_len, out_cap;
@@ -95,6 +96,15 @@ ed_stream *ed_stream_new(int fd)
         errno = err;
         return NULL;
     }
+    /* The stream's watchers come and go on an fd only it closes: the
+     * loop may keep their interest registered between waits. */
+    int rc = ed__io_prepare(S->L, fd);
+    if (rc < 0) {
+        ed__free(s);
+        errno = -rc;
+        return NULL;
+    }
+    ed__io_own(S->L, fd, true);
     s->fd = fd;
     s->timeout = -1;
     s->S = S;
@@ -300,6 +310,48 @@ int ed_stream_flush(ed_stream *s)
 
 /* ---- reading ------------------------------------------------------------- */
 
+static int on_readable(ed_id id, int fd, void *data)
+{
+    ed_stream *s = data;
+    (void)id;
+    (void)fd;
+    if (s->reader)
+        ed__wake(s->S, s->reader, 0);
+    return 0;
+}
+
+static int on_read_timeout(ed_id id, void *data)
+{
+    ed_stream *s = data;
+    (void)id;
+    if (s->reader)
+        ed__wake(s->S, s->reader, -ETIMEDOUT);
+    return 0;
+}
+
+/* Waits until the fd is readable: the stream's own watcher, enabled only
+ * for the wait, so that waits after the first cost no syscall. */
+static int wait_readable(ed_stream *s, struct ed__sched *S)
+{
+    if (!s->readable && !(s->readable = ed_on_readable(s->fd, on_readable, s)))
+        return -errno;
+    else if (ed_enable(s->readable) < 0)
+        return -ENOMEM;
+    ed_id timer = 0;
+    if (s->timeout >= 0 && !(timer = ed_delay(s->timeout, on_read_timeout, s))) {
+        ed_disable(s->readable);
+        return -errno;
+    }
+    s->reader = ed__current_fiber(S);
+    int rc = ed__suspend(S, "a stream's input");
+    s->reader = NULL;
+    ed_cancel(timer);
+    if (s->closed)
+        return -EBADF;
+    ed_disable(s->readable);
+    return rc;
+}
+
 /* Reads once more into the input buffer, waiting for the fd if need be.
  * > 0 bytes added, 0 at end of stream, or a negative errno code. */
 static ssize_t fill(ed_stream *s, struct ed__sched *S)
@@ -308,29 +360,29 @@ static ssize_t fill(ed_stream *s, struct ed__sched *S)
         memmove(s->in, s->in + s->in_head, s->in_len);
         s->in_head = 0;
     }
+    /* A read that came back short emptied the kernel's buffer: most likely
+     * the next would say EAGAIN, so wait first (readiness is level-
+     * triggered: data that came meanwhile wakes the wait at once). */
+    if (s->drained && s->timeout != 0) {
+        int rc = wait_readable(s, S);
+        if (rc < 0)
+            return rc;
+    }
     for (;;) {
-        char *at = s->in + s->in_head + s->in_len;
-        ssize_t got = read(s->fd, at, s->in_cap - s->in_head - s->in_len);
+        size_t room = s->in_cap - s->in_head - s->in_len;
+        ssize_t got = read(s->fd, s->in + s->in_head + s->in_len, room);
         s->stats.read_calls++;
         if (got >= 0) {
             s->in_len += (size_t)got;
             s->stats.bytes_in += (size_t)got;
+            s->drained = (size_t)got < room;
             return got;
         }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return -errno;
-        struct ed__fdwait w;
-        ed__fdwait_init(&w, S, s->fd, false, s->timeout);
-        s->reader_wait = &w;
-        s->reader = ed__current_fiber(S);
-        int rc = ed__fdwait(&w);
-        ed__fdwait_end(&w);
-        s->reader_wait = NULL;
-        s->reader = NULL;
-        if (s->closed)
-            return -EBADF;
+        int rc = wait_readable(s, S);
         if (rc < 0)
             return rc;
     }
@@ -497,12 +549,12 @@ void ed_stream_close(ed_stream *s)
         return;
     s->closed = true;
     /* Nothing may watch the fd once it is closed: cut the waits short. */
-    if (s->reader_wait) {
-        ed__fdwait_end(s->reader_wait);
+    if (s->reader)
         ed__wake(s->S, s->reader, -EBADF);
-    }
+    ed_cancel(s->readable);
     ed_cancel(s->writable);
-    s->writable = 0;
+    s->readable = s->writable = 0;
+    ed__io_own(s->S->L, s->fd, false);
     for (struct out_waiter *w = s->waiters; w; w = w->next)
         ed__wake(s->S, w->fiber, -EBADF);
     close(s->fd);

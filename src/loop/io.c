@@ -110,17 +110,20 @@ static void io_fail(struct ed__loop *L, int fd, int err)
         ed__report(L, err, "%s", msg);
 }
 
-void ed__io_update(struct ed__loop *L, int fd)
+static unsigned io_want(const struct ed__loop *L, const struct ed__fd *F)
 {
-    struct ed__fd *F = &L->fds[fd];
     unsigned want = 0;
     for (uint32_t s = F->watchers.head; s; s = L->w[s - 1].u.link.next) {
         const struct ed__watcher *W = &L->w[s - 1];
         if (W->flags & W_ACTIVE)
             want |= W->type == ED_WATCHER_READABLE ? ED__IO_READ : ED__IO_WRITE;
     }
-    if (want == F->mask)
-        return;
+    return want;
+}
+
+static void io_apply(struct ed__loop *L, int fd, unsigned want)
+{
+    struct ed__fd *F = &L->fds[fd];
     int rc = L->drv->modify(L->drv_state, fd, F->mask, want);
     if (rc == 0) {
         F->mask = (uint8_t)want;
@@ -128,7 +131,38 @@ void ed__io_update(struct ed__loop *L, int fd)
     }
     L->drv->modify(L->drv_state, fd, F->mask, 0);
     F->mask = 0;
+    F->lazy = false;
     io_fail(L, fd, rc);
+}
+
+void ed__io_update(struct ed__loop *L, int fd)
+{
+    struct ed__fd *F = &L->fds[fd];
+    unsigned want = io_want(L, F);
+    if (want == F->mask && !F->lazy)
+        return;
+    if (!(want & ~F->mask)) {
+        if (want != F->mask) {
+            F->lazy = true; /* dropping interest: later (ed__io_own) */
+            return;
+        }
+        if (F->owned) {
+            F->lazy = false; /* wanted again, and surely still registered */
+            return;
+        }
+    }
+    F->lazy = false;
+    io_apply(L, fd, want);
+}
+
+void ed__io_own(struct ed__loop *L, int fd, bool owned)
+{
+    struct ed__fd *F = &L->fds[fd];
+    F->owned = owned;
+    if (!owned && F->lazy) {
+        F->lazy = false;
+        io_apply(L, fd, io_want(L, F));
+    }
 }
 
 static void invalid_fd(struct ed__loop *L, int fd)
@@ -137,6 +171,7 @@ static void invalid_fd(struct ed__loop *L, int fd)
         return;
     L->drv->modify(L->drv_state, fd, L->fds[fd].mask, 0);
     L->fds[fd].mask = 0;
+    L->fds[fd].lazy = false;
     io_fail(L, fd, -EBADF);
 }
 
@@ -162,13 +197,29 @@ static void io_pass(struct ed__loop *L, int n, int type, unsigned events)
     }
 }
 
+/* Readiness reported only for interest kept lazily, that no watcher wants
+ * now: drop that interest, or level-triggered polling would report it on
+ * every tick. Checked before the callbacks run, which may want it again. */
+static void drop_unwanted(struct ed__loop *L, int fd, unsigned events)
+{
+    struct ed__fd *F = &L->fds[fd];
+    unsigned want = io_want(L, F), unwanted = F->mask & ~want;
+    if ((events & unwanted) || (!want && (events & ED__IO_HUP))) {
+        F->lazy = false;
+        io_apply(L, fd, want);
+    }
+}
+
 void ed__io_dispatch(struct ed__loop *L, int n)
 {
     for (int i = 0; i < n; i++) {
-        if (L->events[i].fd == L->sig_fd)
+        int fd = L->events[i].fd;
+        if (fd == L->sig_fd)
             L->sig_ready = true;
         else if (L->events[i].events & ED__IO_INVALID)
-            invalid_fd(L, L->events[i].fd);
+            invalid_fd(L, fd);
+        else if ((size_t)fd < L->fd_cap && L->fds[fd].lazy)
+            drop_unwanted(L, fd, L->events[i].events);
     }
     io_pass(L, n, ED_WATCHER_READABLE, ED__IO_READ | ED__IO_HUP);
     io_pass(L, n, ED_WATCHER_WRITABLE, ED__IO_WRITE | ED__IO_HUP);

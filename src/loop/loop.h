@@ -94,6 +94,9 @@ struct ed__list {
 struct ed__fd {
     struct ed__list watchers;
     uint8_t mask; /* interest registered with the driver */
+    bool lazy;    /* mask holds interest no active watcher wants any more */
+    bool owned;   /* eddy's own (a stream's): its number cannot be reused behind us */
+    bool drained; /* for the I/O layer: its last read came back short */
 };
 
 /* A queued enabling of a watcher (defer queues, pending queue). */
@@ -291,6 +294,17 @@ int ed__io_prepare(struct ed__loop *L, int fd);
 void ed__list_append(struct ed__loop *L, struct ed__list *list, uint32_t slot);
 void ed__list_remove(struct ed__loop *L, struct ed__list *list, uint32_t slot);
 void ed__io_update(struct ed__loop *L, int fd);
+/* Interest that no watcher wants any more stays registered with the
+ * driver (lazy) until an event for it arrives, so a wait that follows a
+ * wait on the same fd costs no syscall to drop and re-add it. Re-wanting
+ * lazily kept interest is free only on an fd marked as eddy's own, whose
+ * number cannot be reused behind the loop's back (its owner cancels its
+ * watchers and disowns it before closing it); on any other fd the user may
+ * have closed it and got the number again for another file, so the driver
+ * is told again (one epoll_ctl instead of two). Disowning brings the
+ * driver's registration in line at once. fd must have been prepared
+ * (ed__io_prepare). */
+void ed__io_own(struct ed__loop *L, int fd, bool owned);
 void ed__io_dispatch(struct ed__loop *L, int n);
 void ed__io_free(struct ed__loop *L);
 
