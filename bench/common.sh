@@ -1,5 +1,5 @@
-# Sourced by bench/run.sh and bench/run_tasks.sh: what both do before they
-# run their benchmark. Not a script of its own.
+# Sourced by bench/run.sh, bench/run_tasks.sh and bench/run_echo.sh: what
+# each does before it runs its benchmark. Not a script of its own.
 #
 #   bench_build TARGET [ROUNDS] [more TARGET options...]
 #

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the loop benchmark (Release, in build-bench/) and runs it.
+# Builds the loop benchmark (Release, in build-bench/) and runs it, then the
+# coroutine and echo benchmarks.
 #
 #   bench/run.sh [ROUNDS] [more loop_bench options...]
 #
@@ -8,7 +9,8 @@
 # peers (scripts/deps.sh bench) when they are missing. The steps it shares
 # with bench/run_tasks.sh are in bench/common.sh.
 # Five rounds take about 3.5-4 minutes on a 2-vCPU machine, most of it in the
-# 1M-round-trip ping-pong (6 syscalls of ~1.8 us each per round trip).
+# 1M-round-trip ping-pong (6 syscalls of ~1.8 us each per round trip); then
+# task_bench (~2 minutes) and echo_bench (~4 minutes).
 set -euo pipefail
 
 # shellcheck source=bench/common.sh source-path=SCRIPTDIR/..
@@ -18,10 +20,16 @@ bench_build loop_bench "$@"
 echo "+ $build/bench/loop_bench --rounds $rounds ${csv[*]} ${args[*]}"
 "$build/bench/loop_bench" --rounds "$rounds" "${csv[@]}" "${args[@]}"
 
-# Then the coroutine benchmark (task_bench: eddy against glibc and Go), so
-# that `make bench` runs both; same number of rounds, its own options and CSV
-# (see bench/run_tasks.sh). EDDY_BENCH_TASKS=0 leaves it out.
+# Then the coroutine benchmark (task_bench: eddy against glibc and Go) and
+# the TCP echo benchmark (echo_bench: eddy, libuv, libev, Go and plain epoll
+# servers), so that `make bench` runs all three; same number of rounds, each
+# with its own options and CSV (see bench/run_tasks.sh, bench/run_echo.sh).
+# EDDY_BENCH_TASKS=0 or EDDY_BENCH_ECHO=0 leaves one out.
 if [ "${EDDY_BENCH_TASKS:-1}" != 0 ]; then
   echo
   "$root/bench/run_tasks.sh" "$rounds"
+fi
+if [ "${EDDY_BENCH_ECHO:-1}" != 0 ]; then
+  echo
+  "$root/bench/run_echo.sh" "$rounds"
 fi
