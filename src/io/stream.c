@@ -17,7 +17,7 @@
 
 #include "platform/alloc.h"
 
-#define IN_FIRST (16 * 1024)     /* the read buffer's first size */
+#define IN_FIRST 4096            /* the read buffer's first size: grows for long lines */
 #define OUT_HIGH (1024 * 1024)   /* a write waits while more than this is queued */
 #define LINE_MAX_DEFAULT (64 * 1024)
 
