@@ -541,11 +541,13 @@ int ed_cancel_future(ed_future *f)
 
 int ed_fail(int err, const char *fmt, ...)
 {
-    char buf[ED__MSG_MAX / 2];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt ? fmt : "", ap);
-    va_end(ap);
+    char buf[ED__MSG_MAX / 2] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+    }
     struct ed__sched *S = sched;
     struct ed__task *t = S ? ed__current_task(S) : NULL;
     if (t) {
