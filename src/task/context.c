@@ -18,10 +18,13 @@ void __tsan_destroy_fiber(void *fiber);
 void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 #endif
 
-/* A fresh context starts in context_boot(c), which then calls c's entry. */
+/* A fresh context starts in context_boot(c), which then calls c's entry.
+ * With the inline switch, context_boot returns once the entry has ended the
+ * context, and the first frame enters exit_sp (ed__context_exit). */
 struct boot {
     void (*entry)(void *);
     void *arg;
+    void *exit_sp;
 };
 
 #ifdef ED__ASAN
@@ -77,6 +80,8 @@ int ed__context_make(struct ed__context *c, void *stack_lo, size_t stack_size,
     struct boot *b = (struct boot *)top;
     b->entry = entry;
     b->arg = arg;
+    b->exit_sp = NULL;
+    c->exit_sp = &b->exit_sp;
 
 #if defined(EDDY_CONTEXT_UCONTEXT)
     ucontext_t *uc = ed__calloc(1, sizeof *uc);
@@ -162,6 +167,11 @@ void ed__context_free(struct ed__context *c)
 }
 
 #ifndef ED__CONTEXT_INLINE
+void ed__context_exit(struct ed__context *self, struct ed__context *to)
+{
+    ed__context_switch(self, to, 1);
+}
+
 void ed__context_switch(struct ed__context *from, struct ed__context *to, int from_exits)
 {
 #ifdef ED__ASAN

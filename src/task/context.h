@@ -28,7 +28,8 @@
 #endif
 
 struct ed__context {
-    void *sp; /* saved stack pointer (asm backends) */
+    void *sp;       /* saved stack pointer (asm backends) */
+    void **exit_sp; /* where ed__context_exit leaves the next context's sp */
 #ifdef EDDY_CONTEXT_UCONTEXT
     void *uc; /* a ucontext_t */
 #endif
@@ -44,8 +45,8 @@ struct ed__context {
 };
 
 /* Makes `c` a context that, when first switched to, calls entry(arg) on the
- * given stack. entry must never return: it switches away for good instead.
- * 0 or -ENOMEM (ucontext, sanitizer state). */
+ * given stack. entry ends the context with ed__context_exit, and returns
+ * only if that returns. 0 or -ENOMEM (ucontext, sanitizer state). */
 int ed__context_make(struct ed__context *c, void *stack_lo, size_t stack_size,
                      void (*entry)(void *), void *arg);
 
@@ -62,6 +63,21 @@ void ed__context_free(struct ed__context *c);
 #if defined(__x86_64__) && !defined(EDDY_CONTEXT_UCONTEXT) && !defined(ED__ASAN) && \
     !defined(ED__TSAN)
 #define ED__CONTEXT_INLINE 1
+#endif
+
+/* Ends the running context `self` for good in favour of `to`. With the
+ * inline switch it only records `to` and returns: the caller then returns
+ * from the entry function, and the context's first frame, once its calls
+ * have unwound, enters `to`. Every call made on the dying stack has then
+ * been matched by its return, so the return-stack predictor holds what
+ * `to` will return through. Elsewhere it switches and never returns. */
+#ifdef ED__CONTEXT_INLINE
+static inline void ed__context_exit(struct ed__context *self, struct ed__context *to)
+{
+    *self->exit_sp = to->sp;
+}
+#else
+void ed__context_exit(struct ed__context *self, struct ed__context *to);
 #endif
 
 #ifndef ED__CONTEXT_INLINE

@@ -65,8 +65,13 @@ ed__context_start:
     .cfi_endproc
     .size ed__context_start, .-ed__context_start
 
-    /* A fresh context's first stop when the switch is inline (context.h):
-     * its entry function and argument are the next two words. */
+    /* A fresh context's first frame when the switch is inline (context.h):
+     * its entry (context_boot) and the boot record are the next two words.
+     * context_boot returns once the context has ended (ed__context_exit
+     * left the next context's sp in the boot record, now at rsp), and the
+     * rest is the second half of the inline switch: FP control words, then
+     * the jump. The scratch words below rsp lie in the red zone, which
+     * signal delivery leaves alone. */
     .globl ed__context_start_inline
     .hidden ed__context_start_inline
     .type ed__context_start_inline, @function
@@ -77,7 +82,25 @@ ed__context_start_inline:
     popq %rax
     popq %rdi
     callq *%rax
-    ud2
+    movq 16(%rsp), %rax
+    testq %rax, %rax
+    jz 3f
+    movq %rax, %rsp
+    stmxcsr -8(%rsp)
+    fnstcw -4(%rsp)
+    movl -8(%rsp), %eax
+    movzwl -4(%rsp), %ecx
+    xorl (%rsp), %eax
+    andl $0xFFFFFFC0, %eax
+    xorw 4(%rsp), %cx
+    orl %ecx, %eax
+    jz 1f
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+1:  addq $8, %rsp
+    popq %rax
+    jmp *%rax
+3:  ud2 /* the entry returned without ending its context */
     .cfi_endproc
     .size ed__context_start_inline, .-ed__context_start_inline
 

@@ -340,8 +340,13 @@ static void finish(struct ed__sched *S, struct ed__task *t, int rc, void *result
     }
     S->zombie = t;
     struct ed__fiber *next = hand_off(S, &t->fiber);
-    transfer(S, next ? next : t->fiber.resumer, 1);
-    abort(); /* unreachable: nothing switches back to a finished task */
+    struct ed__fiber *to = next ? next : t->fiber.resumer;
+    ed__stack_check(t);
+    S->current = to;
+    /* Returns only with the inline switch, which then enters `to` from
+     * the context's first frame (see ed__context_exit); whoever runs next
+     * reaps this task. */
+    ed__context_exit(&t->fiber.ctx, to ? &to->ctx : S->tick_ctx);
 }
 
 static void task_entry(void *arg)
