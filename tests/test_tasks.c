@@ -5,12 +5,16 @@
  * teardown with tasks still suspended. */
 #include "support.h"
 
+#include <fenv.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -1253,6 +1257,72 @@ START_TEST(test_shutdown_frees_nested_await)
 }
 END_TEST
 
+/* ---- the floating-point control state is each task's own ------------------ */
+
+/* The rounding mode as SSE sees it (MXCSR), which fegetround may not read
+ * (glibc reads the x87 control word on x86-64). */
+static int sse_rounding(void)
+{
+#if defined(__x86_64__)
+    switch (_mm_getcsr() & 0x6000) {
+    case 0x0000:
+        return FE_TONEAREST;
+    case 0x2000:
+        return FE_DOWNWARD;
+    case 0x4000:
+        return FE_UPWARD;
+    default:
+        return FE_TOWARDZERO;
+    }
+#else
+    return fegetround();
+#endif
+}
+
+typedef struct rounder {
+    int mode;
+    int seen_at_start, seen_after;
+    int sse_at_start, sse_after;
+} rounder;
+
+static int round_and_yield(void *arg, void **result)
+{
+    rounder *r = arg;
+    (void)result;
+    r->seen_at_start = fegetround();
+    r->sse_at_start = sse_rounding();
+    CHECK(fesetround(r->mode) == 0);
+    for (int i = 0; i < 3; i++)
+        CHECK(ed_yield() == 0); /* the other task runs with its own mode */
+    r->seen_after = fegetround();
+    r->sse_after = sse_rounding();
+    return 0;
+}
+
+START_TEST(test_fp_control_state_per_task)
+{
+    ck_assert_int_eq(fesetround(FE_TONEAREST), 0);
+    rounder up = {FE_UPWARD, -1, -1, -1, -1}, down = {FE_DOWNWARD, -1, -1, -1, -1};
+    ed_future *a = ed_async(round_and_yield, &up);
+    ed_future *b = ed_async(round_and_yield, &down);
+    ck_assert_int_eq(fegetround(), FE_TONEAREST); /* main's own */
+    ck_assert_int_eq(ed_await(a, NULL), 0);
+    ck_assert_int_eq(ed_await(b, NULL), 0);
+    ck_assert_int_eq(up.seen_at_start, FE_TONEAREST); /* tasks start with the defaults */
+    ck_assert_int_eq(down.seen_at_start, FE_TONEAREST);
+    ck_assert_int_eq(up.sse_at_start, FE_TONEAREST);
+    ck_assert_int_eq(up.seen_after, FE_UPWARD);
+    ck_assert_int_eq(up.sse_after, FE_UPWARD);
+    ck_assert_int_eq(down.seen_after, FE_DOWNWARD);
+    ck_assert_int_eq(down.sse_after, FE_DOWNWARD);
+    ck_assert_int_eq(fegetround(), FE_TONEAREST);
+    ck_assert_int_eq(sse_rounding(), FE_TONEAREST);
+    ed_future_release(a);
+    ed_future_release(b);
+    ED_TEST_END();
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------- */
 
 static Suite *tasks_suite(void)
@@ -1294,6 +1364,7 @@ static Suite *tasks_suite(void)
     tcase_add_test(tc, test_shutdown_frees_task_awaiting_deferred);
     tcase_add_test(tc, test_shutdown_then_cancel_ealready);
     tcase_add_test(tc, test_shutdown_frees_nested_await);
+    tcase_add_test(tc, test_fp_control_state_per_task);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,11 +3,11 @@
  * Pushes the callee-saved registers (rbp, rbx, r12-r15), MXCSR and the x87
  * control word, stores rsp in *save_sp, loads new_sp and pops the same
  * frame: the `ret` resumes wherever the other context called swap from.
- * Loading MXCSR and the control word costs more than the rest of the
- * switch, and both contexts nearly always hold the same control values, so
- * they are loaded only when those differ. MXCSR's low six bits are sticky
- * exception flags, not control (the ABI does not preserve them), and are
- * left out of the comparison: any inexact operation sets one. A
+ * Each context keeps its own MXCSR (sticky exception flags included, as a
+ * thread would): it is stored and loaded at every switch, because reading
+ * back what stmxcsr stored costs more than ldmxcsr does. The x87 control
+ * word is loaded only when the two contexts' differ. Sanitizer builds use
+ * this swap; other x86-64 builds inline the switch (context.h). A
  * fresh context's frame (built by ed__context_make) returns into
  * ed__context_start instead, with the entry function in r12 and its
  * argument in r13. */
@@ -29,15 +29,12 @@ ed__context_swap:
     subq $8, %rsp
     stmxcsr (%rsp)
     fnstcw 4(%rsp)
-    movl (%rsp), %eax       /* each read matches one store exactly, so both */
-    movzwl 4(%rsp), %ecx    /* are forwarded from the store buffer */
+    movzwl 4(%rsp), %ecx
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    xorl (%rsp), %eax
-    andl $0xFFFFFFC0, %eax  /* MXCSR without its exception flags */
-    xorw 4(%rsp), %cx
-    orl %ecx, %eax
-    jnz 2f
+    ldmxcsr (%rsp)
+    cmpw 4(%rsp), %cx
+    jne 2f
 1:  addq $8, %rsp
     popq %r15
     popq %r14
@@ -46,8 +43,7 @@ ed__context_swap:
     popq %rbx
     popq %rbp
     ret
-2:  ldmxcsr (%rsp)
-    fldcw 4(%rsp)
+2:  fldcw 4(%rsp)
     jmp 1b
     .cfi_endproc
     .size ed__context_swap, .-ed__context_swap
@@ -70,7 +66,7 @@ ed__context_start:
      * context_boot returns once the context has ended (ed__context_exit
      * left the next context's sp in the boot record, now at rsp), and the
      * rest is the second half of the inline switch: FP control words, then
-     * the jump. The scratch words below rsp lie in the red zone, which
+     * the jump. The scratch word below rsp lies in the red zone, which
      * signal delivery leaves alone. */
     .globl ed__context_start_inline
     .hidden ed__context_start_inline
@@ -86,16 +82,11 @@ ed__context_start_inline:
     testq %rax, %rax
     jz 3f
     movq %rax, %rsp
-    stmxcsr -8(%rsp)
     fnstcw -4(%rsp)
-    movl -8(%rsp), %eax
     movzwl -4(%rsp), %ecx
-    xorl (%rsp), %eax
-    andl $0xFFFFFFC0, %eax
-    xorw 4(%rsp), %cx
-    orl %ecx, %eax
-    jz 1f
     ldmxcsr (%rsp)
+    cmpw 4(%rsp), %cx
+    je 1f
     fldcw 4(%rsp)
 1:  addq $8, %rsp
     popq %rax
