@@ -511,5 +511,6 @@ ED_API int ed_set_allocator(ed_realloc_fn fn, void *ud);
 #include <eddy/io.h>
 #include <eddy/net.h>
 #include <eddy/stream.h>
+#include <eddy/bgloop.h> /* layer 5: background loops */
 
 #endif /* EDDY_H */
