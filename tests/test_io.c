@@ -577,6 +577,98 @@ START_TEST(test_regular_file_is_readable)
 }
 END_TEST
 
+/* ---- fd numbers reused behind the loop's back ------------------------------ */
+
+/* The loop keeps dropped interest registered until an event says otherwise
+ * (lazy). The user may meanwhile close the fd and get its number for
+ * another file; a new watcher on that number must work whatever the file. */
+
+static int reuse_calls;
+
+static int reuse_cb(ed_id id, int fd, void *data)
+{
+    (void)fd;
+    (void)data;
+    reuse_calls++;
+    ed_cancel(id);
+    return 0;
+}
+
+/* Registers a readable watcher on fd for a tick, then cancels it: the
+ * interest stays registered with the driver. */
+static void watch_once_then_cancel(int fd)
+{
+    ed_id w = ed_on_readable(fd, never_io_cb, NULL);
+    ck_assert_uint_ne(w, 0);
+    ck_assert_int_eq(ed_run_once(false), 1); /* registered; nothing to read */
+    ed_cancel(w);
+}
+
+static int cancel_self_cb(ed_id id, int fd, void *data)
+{
+    (void)fd;
+    (void)data;
+    ed_cancel(id);
+    return 0;
+}
+
+START_TEST(test_io_reused_number_socket_to_socket)
+{
+    int a[2], b[2];
+    make_socketpair(a);
+    make_socketpair(b);
+    watch_once_then_cancel(a[0]);
+    ck_assert_int_eq(dup2(b[0], a[0]), a[0]); /* a[0]'s number, b's socket */
+    ck_assert_int_eq(write(b[1], "x", 1), 1);
+    ck_assert_uint_ne(ed_on_readable(a[0], reuse_cb, NULL), 0);
+    ck_assert_int_eq(ed_run(), 0);
+    ck_assert_int_eq(reuse_calls, 1);
+    close_pair(a);
+    close_pair(b);
+    ED_TEST_END();
+}
+END_TEST
+
+START_TEST(test_io_reused_number_socket_to_file)
+{
+    int a[2];
+    make_socketpair(a);
+    watch_once_then_cancel(a[0]);
+    FILE *f = tmpfile();
+    ck_assert_ptr_ne(f, NULL);
+    ck_assert_int_eq(dup2(fileno(f), a[0]), a[0]); /* a file: epoll refuses it */
+    ck_assert_uint_ne(ed_on_readable(a[0], reuse_cb, NULL), 0);
+    ck_assert_int_eq(ed_run(), 0);
+    ck_assert_int_eq(reuse_calls, 1); /* always readable, no error reported */
+    fclose(f);
+    close_pair(a);
+    ED_TEST_END();
+}
+END_TEST
+
+START_TEST(test_io_reused_number_file_to_socket)
+{
+    int a[2];
+    make_socketpair(a);
+    FILE *f = tmpfile();
+    ck_assert_ptr_ne(f, NULL);
+    int fd = fileno(f);
+    ck_assert_uint_ne(ed_on_readable(fd, cancel_self_cb, NULL), 0);
+    ck_assert_int_eq(ed_run_once(false), 0); /* fired (always readable), cancelled */
+    ck_assert_int_eq(dup2(a[0], fd), fd); /* the file's number, a socket now */
+    ck_assert_uint_ne(ed_on_readable(fd, reuse_cb, NULL), 0);
+    /* No data yet: the socket is not readable, whatever the file was. */
+    ck_assert_int_eq(ed_run_once(false), 1);
+    ck_assert_int_eq(reuse_calls, 0);
+    ck_assert_int_eq(write(a[1], "x", 1), 1);
+    ck_assert_int_eq(ed_run(), 0);
+    ck_assert_int_eq(reuse_calls, 1);
+    fclose(f);
+    close_pair(a);
+    ED_TEST_END();
+}
+END_TEST
+
 /* ---- scale ----------------------------------------------------------------- */
 
 #define PAIRS 10000
@@ -715,6 +807,9 @@ static Suite *io_suite(void)
     tcase_add_test(tc, test_io_closed_fd_before_first_tick_reported);
     tcase_add_test(tc, test_io_closed_fd_no_handler_run_returns_error);
     tcase_add_test(tc, test_regular_file_is_readable);
+    tcase_add_test(tc, test_io_reused_number_socket_to_socket);
+    tcase_add_test(tc, test_io_reused_number_socket_to_file);
+    tcase_add_test(tc, test_io_reused_number_file_to_socket);
     tcase_add_test(tc, test_io_10000_socketpairs_all_fire);
     tcase_add_test(tc, test_io_100000_watchers_mixed);
     suite_add_tcase(s, tc);

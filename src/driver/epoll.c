@@ -9,7 +9,9 @@
 #include "platform/fd.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EPOLL_BATCH 256
@@ -71,11 +73,25 @@ static int set_always_ready(struct epoll_driver *d, int fd, unsigned mask)
     return 0;
 }
 
+/* Whether fd still names a file epoll refuses (its number may have been
+ * closed and given to a socket since it was put on the always-ready list). */
+static bool still_unpollable(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
+}
+
 static int ep_modify(void *self, int fd, unsigned old_mask, unsigned new_mask)
 {
     struct epoll_driver *d = self;
-    if (d->ready_len && find_ready(d, fd))
-        return set_always_ready(d, fd, new_mask);
+    if (d->ready_len && find_ready(d, fd)) {
+        /* The loop asks again for the interest it has (old == new) when it
+         * cannot be sure fd is still the same file. */
+        if (old_mask != new_mask || still_unpollable(fd))
+            return set_always_ready(d, fd, new_mask);
+        set_always_ready(d, fd, 0);
+        old_mask = 0;
+    }
 
     struct epoll_event ev = {.events = to_epoll(new_mask), .data.fd = fd};
     int op = old_mask == 0 ? EPOLL_CTL_ADD : new_mask == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
@@ -85,14 +101,18 @@ static int ep_modify(void *self, int fd, unsigned old_mask, unsigned new_mask)
     /* The kernel drops an fd from the set when its last reference closes, and
      * a new file may then get the same number: resynchronise instead of
      * failing on a registration the kernel already forgot or still keeps. */
-    if (op == EPOLL_CTL_MOD && err == ENOENT && epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
-        return 0;
+    if (op == EPOLL_CTL_MOD && err == ENOENT) {
+        if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+            return 0;
+        err = errno;
+        op = EPOLL_CTL_ADD; /* the number now names a file epoll may refuse */
+    }
     if (op == EPOLL_CTL_ADD && err == EEXIST && epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
         return 0;
     if (op == EPOLL_CTL_DEL && (err == ENOENT || err == EBADF))
         return 0; /* already gone: the goal is reached */
-    if (op == EPOLL_CTL_ADD && err == EPERM)
-        return set_always_ready(d, fd, new_mask);
+    if (err == EPERM) /* a file epoll refuses (its number may once have been a socket's) */
+        return op == EPOLL_CTL_DEL ? 0 : set_always_ready(d, fd, new_mask);
     return -err;
 }
 
