@@ -510,6 +510,26 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* A stream outliving its loop: ed_shutdown() frees the task blocked in it
+ * and the loop's watchers; closing the stream afterwards only closes and
+ * frees it (LeakSanitizer and AddressSanitizer check the rest). */
+START_TEST(test_close_after_shutdown)
+{
+    int sv[2];
+    pair(sv);
+    ed_stream *s = ed_stream_new(sv[0]);
+    reading r = {s, 1};
+    ed_future *f = ed_async(read_some, &r);
+    ck_assert(!ed_future_done(f));
+    ck_assert_int_eq(ed_stream_write(s, "queued", 6), 0); /* a flush is queued */
+    ed_future_release(f);
+    ck_assert_int_eq(ed_shutdown(), 0);
+    ed_stream_close(s);
+    close(sv[1]);
+    ck_assert_int_eq(open_fd_count(), fds_at_start);
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------------- */
 
 static Suite *stream_suite(void)
@@ -531,6 +551,7 @@ static Suite *stream_suite(void)
     tcase_add_test(tc, test_timeout_and_cancel);
     tcase_add_test(tc, test_raw_callback);
     tcase_add_test(tc, test_bad_arguments);
+    tcase_add_test(tc, test_close_after_shutdown);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -73,7 +73,8 @@ ED_API int ed_stream_stats_get(const ed_stream *s, ed_stream_stats *out);
 /* Closes the fd and gives up the stream: unsent data is dropped (flush
  * first), and tasks blocked in it return -EBADF. The stream's memory goes
  * once the last of them has left; s must not be used again. NULL is a
- * no-op. Callable anywhere, raw callbacks included. Does not suspend. */
+ * no-op. Callable anywhere, raw callbacks included, and after ed_shutdown()
+ * (then it only closes and frees). Does not suspend. */
 ED_API void ed_stream_close(ed_stream *s);
 
 #ifdef __cplusplus

@@ -548,6 +548,13 @@ void ed_stream_close(ed_stream *s)
     if (!s || s->closed)
         return;
     s->closed = true;
+    if (ed__sched_peek() != s->S) {
+        /* The loop was freed (ed_shutdown) with the stream open: its
+         * watchers went with it, and so did every task that was inside. */
+        close(s->fd);
+        stream_free(s);
+        return;
+    }
     /* Nothing may watch the fd once it is closed: cut the waits short. */
     if (s->reader)
         ed__wake(s->S, s->reader, -EBADF);
