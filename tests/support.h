@@ -68,6 +68,15 @@ static inline int open_fd_count(void)
     return n;
 }
 
+/* The CPU time this process has used, in seconds: a loop that spins while
+ * it should wait shows here, whatever the machine's load. */
+static inline double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* ---- callbacks ----------------------------------------------------------- */
 
 /* For watchers that only have to exist: the test looks at the loop, not at

@@ -7,7 +7,6 @@
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 
 static int fds_at_start;
@@ -505,14 +504,6 @@ START_TEST(test_raw_callback_refused)
 END_TEST
 
 /* ---- accept when out of fds ------------------------------------------------ */
-
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 typedef struct freer {
     int fd;

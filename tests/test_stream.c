@@ -145,12 +145,6 @@ END_TEST
 /* A stream keeps its fd's read interest registered between reads; data
  * that arrives while nobody reads must not make the loop spin: a spinning
  * loop would use as much CPU as the wait takes. */
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct reading {
     ed_stream *s;

@@ -24,15 +24,6 @@ static int fd_ready(ed_id id, int fd, void *fiber)
     return 0;
 }
 
-static int timed_out(ed_id id, void *fiber)
-{
-    (void)id;
-    struct ed__sched *S = ed__sched_peek();
-    if (S)
-        ed__wake(S, fiber, -ETIMEDOUT);
-    return 0;
-}
-
 int ed__fdwait(struct ed__fdwait *w)
 {
     if (!w->io) {
@@ -41,7 +32,7 @@ int ed__fdwait(struct ed__fdwait *w)
                             : ed_on_readable(w->fd, fd_ready, self);
         if (!w->io)
             return -errno;
-        if (w->timeout >= 0 && !(w->timer = ed_delay(w->timeout, timed_out, self)))
+        if (w->timeout >= 0 && !(w->timer = ed_delay(w->timeout, ed__wake_timed_out, self)))
             return -errno;
     }
     return ed__suspend(w->S, w->writable ? "a writable fd" : "a readable fd");

@@ -8,29 +8,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "platform/alloc.h"
-
-double ed__deadline(double timeout)
-{
-    if (timeout < 0)
-        return -1;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + timeout;
-}
-
-double ed__remaining(double deadline)
-{
-    if (deadline < 0)
-        return -1;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double left = deadline - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-    return left > 0 ? left : 0;
-}
 
 int ed__socket_for(int family, int type)
 {

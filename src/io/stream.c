@@ -213,16 +213,6 @@ static int schedule_flush(ed_stream *s)
     return 0;
 }
 
-static int on_timeout(ed_id id, void *data)
-{
-    struct out_waiter *w = data;
-    (void)id;
-    struct ed__sched *S = ed__sched_peek();
-    if (S)
-        ed__wake(S, w->fiber, -ETIMEDOUT);
-    return 0;
-}
-
 /* Suspends until `mark` bytes have been written in all. */
 static int wait_written(ed_stream *s, uint64_t mark, const char *what)
 {
@@ -232,7 +222,7 @@ static int wait_written(ed_stream *s, uint64_t mark, const char *what)
         return rc;
     struct out_waiter w = {NULL, s->waiters, ed__current_fiber(S), mark};
     ed_id timer = 0;
-    if (s->timeout >= 0 && !(timer = ed_delay(s->timeout, on_timeout, &w)))
+    if (s->timeout >= 0 && !(timer = ed_delay(s->timeout, ed__wake_timed_out, w.fiber)))
         return -errno;
     if (s->waiters)
         s->waiters->prev = &w;
@@ -320,15 +310,6 @@ static int on_readable(ed_id id, int fd, void *data)
     return 0;
 }
 
-static int on_read_timeout(ed_id id, void *data)
-{
-    ed_stream *s = data;
-    (void)id;
-    if (s->reader)
-        ed__wake(s->S, s->reader, -ETIMEDOUT);
-    return 0;
-}
-
 /* Waits until the fd is readable: the stream's own watcher, enabled only
  * for the wait, so that waits after the first cost no syscall. */
 static int wait_readable(ed_stream *s, struct ed__sched *S)
@@ -337,12 +318,13 @@ static int wait_readable(ed_stream *s, struct ed__sched *S)
         return -errno;
     else if (ed_enable(s->readable) < 0)
         return -ENOMEM;
+    s->reader = ed__current_fiber(S);
     ed_id timer = 0;
-    if (s->timeout >= 0 && !(timer = ed_delay(s->timeout, on_read_timeout, s))) {
+    if (s->timeout >= 0 && !(timer = ed_delay(s->timeout, ed__wake_timed_out, s->reader))) {
+        s->reader = NULL;
         ed_disable(s->readable);
         return -errno;
     }
-    s->reader = ed__current_fiber(S);
     int rc = ed__suspend(S, "a stream's input");
     s->reader = NULL;
     ed_cancel(timer);

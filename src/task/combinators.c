@@ -162,15 +162,6 @@ int ed_first(ed_future **fs, size_t n, size_t *index, void **value)
     return 0;
 }
 
-static int timed_out(ed_id id, void *fiber)
-{
-    (void)id;
-    struct ed__sched *S = ed__sched_peek();
-    if (S)
-        ed__wake(S, fiber, -ETIMEDOUT);
-    return 0;
-}
-
 int ed_timeout(ed_future *f, double seconds, void **value)
 {
     if (!f || !(seconds >= 0))
@@ -184,7 +175,7 @@ int ed_timeout(ed_future *f, double seconds, void **value)
         int rc = ed__can_suspend(S);
         if (rc < 0)
             return rc;
-        ed_id timer = ed_delay(seconds, timed_out, S->current);
+        ed_id timer = ed_delay(seconds, ed__wake_timed_out, S->current);
         if (!timer)
             return -errno;
         ed_unreference(timer); /* a timeout alone never keeps the loop alive */

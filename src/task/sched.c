@@ -273,6 +273,14 @@ void ed__wake(struct ed__sched *S, struct ed__fiber *f, int rc)
     ed__microtask_push_reserved(S->L, resume_fiber, f);
 }
 
+int ed__wake_timed_out(ed_id id, void *fiber)
+{
+    (void)id;
+    if (sched)
+        ed__wake(sched, fiber, -ETIMEDOUT);
+    return 0;
+}
+
 /* ---- suspensions: the public face of ed__suspend and ed__wake ---------- */
 
 ed_suspension *ed_suspension_get(void)

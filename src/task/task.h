@@ -166,6 +166,8 @@ int ed__can_suspend(struct ed__sched *S);
 /* Ends a suspension with rc, through a microtask. Ignored if f is not
  * waiting (already woken). */
 void ed__wake(struct ed__sched *S, struct ed__fiber *f, int rc);
+/* A delay callback whose data is a fiber: wakes it with -ETIMEDOUT. */
+int ed__wake_timed_out(ed_id id, void *fiber);
 void ed__report_failure(struct ed__sched *S, ed_future *f, const char *why);
 
 /* future.c */
