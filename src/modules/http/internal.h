@@ -1,0 +1,107 @@
+/* The HTTP module's insides: one libcurl multi handle per thread's loop,
+ * and transfers that park the calling fiber until libcurl is done with
+ * them. Built only on eddy's public API. */
+#ifndef EDDY_HTTP_INTERNAL_H
+#define EDDY_HTTP_INTERNAL_H
+
+#include <curl/curl.h>
+#include <eddy.h>
+#include <eddy/http.h>
+
+/* The loop's multi handle and what drives it (multi.c). */
+struct http_multi;
+
+/* One transfer, from add to removal. Heap-allocated and listed by the multi
+ * handle, which frees whatever is left when the loop goes. */
+struct http_xfer {
+    struct http_multi *M;
+    CURL *easy;
+    struct curl_slist *headers;
+    ed_suspension *waiter; /* the fiber running the transfer */
+    bool parked;           /* waiter is inside ed_suspend for this transfer */
+    bool added;            /* easy is in the multi handle */
+    bool done;             /* libcurl finished it: result is set */
+    CURLcode result;
+    char errbuf[CURL_ERROR_SIZE];
+    int write_error;       /* a negative code a callback failed with */
+    /* Frees the transfer and whatever owns it when the loop goes while it
+     * is still listed (its fiber is gone with the loop); x->easy is still
+     * set and is the release's to clean up. */
+    void (*release)(struct http_xfer *x);
+    struct http_xfer *prev, *next;
+};
+
+/* The calling loop's multi handle, created on first use. NULL with errno
+ * ENOMEM, or EPERM when libcurl could not be initialised. */
+struct http_multi *http_multi_get(void);
+
+/* What every request call needs first: the calling fiber's suspension
+ * and the loop's multi handle. 0, -EPERM (a raw loop callback: no fiber
+ * to park), -ENOMEM. */
+int http_call_begin(ed_suspension **waiter, struct http_multi **M);
+
+/* Lists x with the multi handle, which from now on frees it (through
+ * x->release) if the loop goes before x is untracked. */
+void http_xfer_track(struct http_multi *M, struct http_xfer *x);
+
+/* Stops x if it runs and unlists it: x is the caller's alone again. */
+void http_xfer_untrack(struct http_xfer *x);
+
+/* Adds x->easy (configured, x tracked) to the multi handle. 0 or a
+ * negative code. */
+int http_xfer_start(struct http_xfer *x);
+
+/* Parks the calling fiber until the transfer is done or something calls
+ * http_xfer_wake. 0, or the suspension's error (-ECANCELED, ...). */
+int http_xfer_park(struct http_xfer *x);
+
+/* Wakes the transfer's fiber if it is parked. */
+void http_xfer_wake(struct http_xfer *x);
+
+/* Removes x->easy from the multi handle if it is there; x stays tracked
+ * and keeps its easy handle. Idempotent. */
+void http_xfer_stop(struct http_xfer *x);
+
+/* An easy handle with the module's defaults, from the loop's cache when it
+ * has one; NULL when out of memory. http_easy_put resets it and keeps it
+ * for the next transfer. */
+CURL *http_easy_take(struct http_multi *M);
+void http_easy_put(struct http_multi *M, CURL *easy);
+
+/* The loop's shared cookie jar and caches, for CURLOPT_SHARE. */
+CURLSH *http_multi_share(struct http_multi *M);
+
+/* Applies opt (NULL: defaults) to easy. Copies every string. 0, -EINVAL
+ * (a bad value: negative or NaN timeouts), -ENOMEM. */
+int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *opt);
+
+/* Runs a configured, tracked transfer to its end: starts it, parks until
+ * done, and stops it (also when the wait is cancelled). 0 or a negative code; on a
+ * libcurl failure the message is recorded (http_fail). */
+int http_xfer_run(struct http_xfer *x, const char *url);
+
+/* A finished transfer's result: 0, or its error recorded (http_fail). */
+int http_xfer_outcome(struct http_xfer *x, const char *url);
+
+/* A libcurl result as a negative errno code; os_errno is the socket's own
+ * error where libcurl kept one (CURLINFO_OS_ERRNO), or 0. */
+int http_error_code(CURLcode rc, long os_errno);
+
+/* Records a failure of this thread's HTTP call: the text for
+ * ed_http_last_error() and, in a task, ed_fail's. Returns err. */
+int http_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Forgets the last failure (a new call begins). */
+void http_clear_error(void);
+
+/* Whether a proxy failure happened before anything reached the server, so
+ * that trying again directly is safe. */
+bool http_proxy_unreachable(CURLcode rc);
+
+/* The file name a download gets: from the Content-Disposition value (may
+ * be NULL), else from the URL's last path segment; always a plain name
+ * that stays inside its directory. Returns a new string, NULL when out of
+ * memory. */
+char *http_download_name(const char *disposition, size_t disposition_len, const char *url);
+
+#endif

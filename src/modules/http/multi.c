@@ -1,0 +1,361 @@
+/* One libcurl multi handle per thread's loop, driven by the loop through
+ * libcurl's multi-socket interface: each socket libcurl wants watched is a
+ * pair of eddy fd watchers, libcurl's single timeout one eddy delay, and
+ * every event becomes one curl_multi_socket_action() call.
+ *
+ * The watchers keep the loop alive only while a transfer is in flight:
+ * idle keep-alive connections stay in libcurl's cache without holding
+ * ed_run() open. The callbacks libcurl calls never fail (libcurl would
+ * abandon every transfer); a watcher eddy cannot make fails the transfers
+ * instead, through their own fibers. */
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STATE_KEY "eddy.http"
+/* Easy handles kept for reuse: a new one costs several allocations and a
+ * first touch of its buffers; 64 covers the usual number in flight. */
+#define SPARE_MAX 64
+
+struct http_sock {
+    struct http_multi *M;
+    curl_socket_t fd;
+    ed_id readable, writable; /* 0 until libcurl first wants that direction */
+    struct http_sock *prev, *next;
+};
+
+struct http_multi {
+    CURLM *multi;
+    CURLSH *share;
+    ed_id timer;         /* libcurl's timeout, 0 when it has none */
+    size_t in_flight;    /* transfers added and not yet removed */
+    bool closing;        /* the loop is being freed */
+    struct http_sock *socks;
+    struct http_xfer *xfers;
+    CURL *spare[SPARE_MAX];
+    size_t spares;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
+
+static void global_init(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* ---- keeping the loop alive while transfers run ---------------------- */
+
+static void set_referenced(struct http_multi *M, bool on)
+{
+    int (*set)(ed_id) = on ? ed_reference : ed_unreference;
+    for (struct http_sock *k = M->socks; k; k = k->next) {
+        if (k->readable)
+            set(k->readable);
+        if (k->writable)
+            set(k->writable);
+    }
+    if (M->timer)
+        set(M->timer);
+}
+
+/* A watcher that could not be made leaves transfers that would never hear
+ * from their sockets: each one ends with err, woken in its own fiber. */
+static void fail_all(struct http_multi *M, int err)
+{
+    for (struct http_xfer *x = M->xfers; x; x = x->next) {
+        if (!x->done) {
+            x->done = true;
+            x->result = CURLE_OK;
+            x->write_error = err;
+            http_xfer_wake(x);
+        }
+    }
+}
+
+/* ---- driving libcurl ------------------------------------------------- */
+
+static void collect_done(struct http_multi *M)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(M->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct http_xfer *x = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        if (x && !x->done) {
+            x->done = true;
+            x->result = msg->data.result;
+            http_xfer_wake(x);
+        }
+    }
+}
+
+static void drive(struct http_multi *M, curl_socket_t fd, int events)
+{
+    int running;
+    curl_multi_socket_action(M->multi, fd, events, &running);
+    collect_done(M);
+}
+
+static int on_readable(ed_id id, int fd, void *data)
+{
+    (void)id;
+    struct http_sock *k = data;
+    drive(k->M, fd, CURL_CSELECT_IN);
+    return 0;
+}
+
+static int on_writable(ed_id id, int fd, void *data)
+{
+    (void)id;
+    struct http_sock *k = data;
+    drive(k->M, fd, CURL_CSELECT_OUT);
+    return 0;
+}
+
+static int on_timeout(ed_id id, void *data)
+{
+    (void)id;
+    struct http_multi *M = data;
+    M->timer = 0; /* a delay is freed before its callback runs */
+    drive(M, CURL_SOCKET_TIMEOUT, 0);
+    return 0;
+}
+
+/* ---- libcurl's callbacks --------------------------------------------- */
+
+static void sock_free(struct http_multi *M, struct http_sock *k)
+{
+    ed_cancel(k->readable);
+    ed_cancel(k->writable);
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        M->socks = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    free(k);
+}
+
+/* Enables or disables one direction's watcher, making it the first time
+ * it is wanted. false when it could not be made. */
+static bool watch(struct http_multi *M, struct http_sock *k, ed_id *id, bool want, bool readable)
+{
+    if (!want) {
+        if (*id)
+            ed_disable(*id);
+        return true;
+    }
+    if (*id)
+        return ed_enable(*id) == 0;
+    *id = readable ? ed_on_readable(k->fd, on_readable, k) : ed_on_writable(k->fd, on_writable, k);
+    if (!*id)
+        return false;
+    if (!M->in_flight)
+        ed_unreference(*id);
+    return true;
+}
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    struct http_multi *M = userp;
+    struct http_sock *k = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (k) {
+            curl_multi_assign(M->multi, fd, NULL);
+            sock_free(M, k);
+        }
+        return 0;
+    }
+    if (M->closing)
+        return 0;
+    if (!k) {
+        if (!(k = calloc(1, sizeof *k))) {
+            fail_all(M, -ENOMEM);
+            return 0;
+        }
+        k->M = M;
+        k->fd = fd;
+        k->next = M->socks;
+        if (M->socks)
+            M->socks->prev = k;
+        M->socks = k;
+        curl_multi_assign(M->multi, fd, k);
+    }
+    if (!watch(M, k, &k->readable, what & CURL_POLL_IN, true) ||
+        !watch(M, k, &k->writable, what & CURL_POLL_OUT, false))
+        fail_all(M, -ENOMEM);
+    return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    struct http_multi *M = userp;
+    if (M->timer) {
+        ed_cancel(M->timer);
+        M->timer = 0;
+    }
+    if (timeout_ms < 0 || M->closing)
+        return 0;
+    /* Not driven from here: libcurl must not be re-entered from its own
+     * callback, so even a zero timeout waits for the next tick. */
+    M->timer = ed_delay((double)timeout_ms / 1000.0, on_timeout, M);
+    if (!M->timer)
+        fail_all(M, -ENOMEM);
+    else if (!M->in_flight)
+        ed_unreference(M->timer);
+    return 0;
+}
+
+/* ---- the loop's multi handle ----------------------------------------- */
+
+static void multi_destroy(void *data)
+{
+    struct http_multi *M = data;
+    M->closing = true;
+    /* Transfers whose fibers go with the loop: nobody else will free
+     * them. */
+    while (M->xfers) {
+        struct http_xfer *x = M->xfers;
+        http_xfer_untrack(x);
+        x->release(x);
+    }
+    curl_multi_cleanup(M->multi);
+    while (M->socks)
+        sock_free(M, M->socks);
+    ed_cancel(M->timer);
+    while (M->spares)
+        curl_easy_cleanup(M->spare[--M->spares]);
+    curl_share_cleanup(M->share);
+    free(M);
+}
+
+struct http_multi *http_multi_get(void)
+{
+    struct http_multi *M = ed_state_get(STATE_KEY);
+    if (M)
+        return M;
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK) {
+        errno = EPERM;
+        return NULL;
+    }
+    if (!(M = calloc(1, sizeof *M)))
+        goto nomem;
+    if (!(M->multi = curl_multi_init()) || !(M->share = curl_share_init()))
+        goto nomem;
+    curl_multi_setopt(M->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(M->multi, CURLMOPT_SOCKETDATA, M);
+    curl_multi_setopt(M->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(M->multi, CURLMOPT_TIMERDATA, M);
+    /* One thread uses them: no locks. */
+    curl_share_setopt(M->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+    curl_share_setopt(M->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    if (ed_state_set(STATE_KEY, M, multi_destroy) < 0)
+        goto nomem;
+    return M;
+
+nomem:
+    if (M) {
+        if (M->multi)
+            curl_multi_cleanup(M->multi);
+        if (M->share)
+            curl_share_cleanup(M->share);
+        free(M);
+    }
+    errno = ENOMEM;
+    return NULL;
+}
+
+int http_call_begin(ed_suspension **waiter, struct http_multi **M)
+{
+    if (!(*waiter = ed_suspension_get()) || !(*M = http_multi_get()))
+        return -errno;
+    return 0;
+}
+
+CURLSH *http_multi_share(struct http_multi *M)
+{
+    return M->share;
+}
+
+CURL *http_easy_take(struct http_multi *M)
+{
+    return M->spares ? M->spare[--M->spares] : curl_easy_init();
+}
+
+void http_easy_put(struct http_multi *M, CURL *easy)
+{
+    if (!easy)
+        return;
+    if (M->spares < SPARE_MAX && !M->closing) {
+        curl_easy_reset(easy);
+        M->spare[M->spares++] = easy;
+    } else {
+        curl_easy_cleanup(easy);
+    }
+}
+
+/* ---- transfers -------------------------------------------------------- */
+
+void http_xfer_track(struct http_multi *M, struct http_xfer *x)
+{
+    x->M = M;
+    x->prev = NULL;
+    x->next = M->xfers;
+    if (M->xfers)
+        M->xfers->prev = x;
+    M->xfers = x;
+}
+
+void http_xfer_untrack(struct http_xfer *x)
+{
+    struct http_multi *M = x->M;
+    if (!M)
+        return;
+    http_xfer_stop(x);
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        M->xfers = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    x->prev = x->next = NULL;
+    x->M = NULL;
+}
+
+int http_xfer_start(struct http_xfer *x)
+{
+    struct http_multi *M = x->M;
+    x->done = false;
+    x->result = CURLE_OK;
+    x->write_error = 0;
+    x->errbuf[0] = '\0';
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
+    curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+    CURLMcode rc = curl_multi_add_handle(M->multi, x->easy);
+    if (rc != CURLM_OK)
+        return rc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+    x->added = true;
+    if (M->in_flight++ == 0)
+        set_referenced(M, true);
+    return 0;
+}
+
+void http_xfer_stop(struct http_xfer *x)
+{
+    struct http_multi *M = x->M;
+    if (!M || !x->added)
+        return;
+    curl_multi_remove_handle(M->multi, x->easy);
+    x->added = false;
+    if (--M->in_flight == 0)
+        set_referenced(M, false);
+}
