@@ -100,9 +100,10 @@ ED_API void ed_http_response_free(ed_http_response *r);
  * NUL-terminated: it points into r->headers. NULL when there is none. */
 ED_API const char *ed_http_header(const ed_http_response *r, const char *name, size_t *len);
 
-/* Reports a download's advance: bytes written to the file so far, and the
- * size the server announced (0 when it did not). Called from the
- * downloading fiber after each write and once at the end; it may suspend. */
+/* Reports a download's advance: bytes in the file so far (a resumed
+ * download's earlier bytes included), and the whole size the server
+ * announced (0 when it did not). Called from the downloading fiber after
+ * each write, and at least once; it may suspend. */
 typedef void (*ed_http_progress_fn)(size_t done, size_t total, void *data);
 
 /* The seed's download_to_dir: GETs url into a new file in dir, streaming:
@@ -119,6 +120,42 @@ typedef void (*ed_http_progress_fn)(size_t done, size_t total, void *data);
  * (-ENOENT, -EACCES, -ENOSPC, ...). Suspends. */
 ED_API int ed_http_download(const char *url, const char *dir, const ed_http_options *opt,
                             ed_http_progress_fn progress, void *data, char **path_out);
+
+/* What a download does beyond ed_http_download's defaults. Zeroed fields
+ * take them. */
+typedef struct ed_http_download_options {
+    /* The file's name in dir (made safe like a server's: only its last
+     * path component, no leading dots). NULL: from the response, else the
+     * URL. */
+    const char *name;
+    /* Replace a file of that name instead of taking "name (1).ext". */
+    bool overwrite;
+    /* Resumable: the body goes to "<name>.part" in dir, which a failed or
+     * cancelled download keeps; a later one finds it and asks only for
+     * the rest (a Range request). A server that answers with the whole
+     * body (200), or cannot serve the range (416), starts the file over.
+     * The name comes from `name`, else the URL (the response cannot name
+     * a file that must exist before it). */
+    bool resume;
+    ed_http_progress_fn progress;
+    void *progress_data;
+} ed_http_download_options;
+
+/* What a download did; the caller frees path (free()). */
+typedef struct ed_http_download_result {
+    char *path;     /* the file's path on success, else NULL */
+    long status;    /* the last response's status; 0 if none came */
+    size_t size;    /* bytes in the file (on failure: in the partial file) */
+    size_t resumed; /* of which an earlier attempt had written */
+} ed_http_download_result;
+
+/* ed_http_download with options (dl may be NULL) and a fuller result
+ * (out may be NULL; it is filled on failure too). Errors as
+ * ed_http_download, plus -EPROTO when a range answer starts elsewhere
+ * than asked. Suspends. */
+ED_API int ed_http_download_with(const char *url, const char *dir, const ed_http_options *opt,
+                                 const ed_http_download_options *dl,
+                                 ed_http_download_result *out);
 
 /* The seed's file_get_contents: the body at an http:// or https:// URL
  * (GET with the default options; the status is not checked), or the

@@ -143,6 +143,18 @@ static void sanitise(char *name)
     }
 }
 
+char *http_safe_name(const char *name)
+{
+    char *copy = strdup(name);
+    if (copy)
+        sanitise(copy);
+    if (copy && !*copy) {
+        free(copy);
+        copy = strdup("download");
+    }
+    return copy;
+}
+
 char *http_download_name(const char *disposition, size_t disposition_len, const char *url)
 {
     char *name = NULL;

@@ -98,10 +98,54 @@ void http_clear_error(void);
  * that trying again directly is safe. */
 bool http_proxy_unreachable(CURLcode rc);
 
+/* A download's file (sink.c). Every call that takes one to the pool may
+ * lose it: see each. */
+struct http_sink;
+
+/* Makes the file in dir: a hidden temporary one, or with part_name the
+ * resumable "<part_name>.part", opened at its end and kept on failure.
+ * 0 and *out, or a negative code. Suspends. */
+int http_sink_open(const char *dir, const char *part_name, struct http_sink **out);
+
+/* Bytes in the file; the path it is being written at. */
+size_t http_sink_size(const struct http_sink *s);
+const char *http_sink_path(const struct http_sink *s);
+
+/* A batch for the pool to write; with restart, the file starts over. */
+struct http_write {
+    struct http_sink *sink;
+    char *buf;
+    size_t len, cap;
+    bool restart;
+};
+
+/* Writes (*w)->len bytes. 0, or a negative code: a write error (w and its
+ * sink still the caller's), or the trip to the pool failed or was
+ * cancelled, and then *w is NULL: w and its sink are the pool's to
+ * dispose of. Suspends. */
+int http_sink_write(struct http_write **w);
+
+/* Moves the file to name in its directory (taking "name (1).ext", ...
+ * while taken, unless overwrite) and gives it a new file's permissions.
+ * s is gone afterwards, whatever happens. 0 and *path (the caller frees
+ * it), or a negative code. Suspends. */
+int http_sink_finish(struct http_sink *s, const char *name, bool overwrite, char **path);
+
+/* Closes s and removes its file (unless it is a partial file to resume),
+ * on the pool, from a task of its own. */
+void http_sink_abandon(struct http_sink *s);
+
+/* The same, at once, on the calling thread. */
+void http_sink_dispose(struct http_sink *s);
+
 /* The file name a download gets: from the Content-Disposition value (may
  * be NULL), else from the URL's last path segment; always a plain name
  * that stays inside its directory. Returns a new string, NULL when out of
  * memory. */
 char *http_download_name(const char *disposition, size_t disposition_len, const char *url);
+
+/* name made a plain file name the same way ("download" if nothing is
+ * left). A new string, NULL when out of memory. */
+char *http_safe_name(const char *name);
 
 #endif
