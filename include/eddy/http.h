@@ -157,6 +157,13 @@ ED_API int ed_http_download_with(const char *url, const char *dir, const ed_http
                                  const ed_http_download_options *dl,
                                  ed_http_download_result *out);
 
+/* The name ed_http_download gives url's file when the response does not
+ * name it: the URL's last path segment, decoded and made safe (no path,
+ * no leading dots, no control characters; "download" if nothing is
+ * left). A new string (free()), or NULL with errno EINVAL (url NULL) or
+ * ENOMEM. Does not suspend. */
+ED_API char *ed_http_file_name(const char *url);
+
 /* The seed's file_get_contents: the body at an http:// or https:// URL
  * (GET with the default options; the status is not checked), or the
  * contents of a local file (a path, or a file:// URL) read on the thread

@@ -204,7 +204,7 @@ static int set_transfer(struct download *d, const char *url, const ed_http_optio
         snprintf(range, sizeof range, "%zu-", d->offset);
         curl_easy_setopt(e, CURLOPT_RANGE, range);
     }
-    return curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK ? 0 : -ENOMEM;
+    return http_set_url(e, url);
 }
 
 /* One attempt: the transfer, writing as bytes come; from_scratch ignores

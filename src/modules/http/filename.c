@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -178,5 +179,17 @@ char *http_download_name(const char *disposition, size_t disposition_len, const 
         free(name);
         name = strdup("download");
     }
+    return name;
+}
+
+char *ed_http_file_name(const char *url)
+{
+    if (!url) {
+        errno = EINVAL;
+        return NULL;
+    }
+    char *name = http_download_name(NULL, 0, url);
+    if (!name)
+        errno = ENOMEM;
     return name;
 }

@@ -75,6 +75,9 @@ CURLSH *http_multi_share(struct http_multi *M);
  * (a bad value: negative or NaN timeouts), -ENOMEM. */
 int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *opt);
 
+/* Sets the URL, and what depends on its scheme. 0, -ENOMEM, -EINVAL. */
+int http_set_url(CURL *easy, const char *url);
+
 /* Runs a configured, tracked transfer to its end: starts it, parks until
  * done, and stops it (also when the wait is cancelled). 0 or a negative code; on a
  * libcurl failure the message is recorded (http_fail). */

@@ -196,8 +196,8 @@ static int attempt(struct request *r, const char *method, const char *url,
         curl_easy_setopt(r->x.easy, CURLOPT_PROXY, proxy_override);
     if (rc == 0)
         rc = set_request(r, method, headers, body, body_len);
-    if (rc == 0 && curl_easy_setopt(r->x.easy, CURLOPT_URL, url) != CURLE_OK)
-        rc = -ENOMEM;
+    if (rc == 0)
+        rc = http_set_url(r->x.easy, url);
     if (rc < 0)
         return http_fail(rc, "%s: %s", url, rc == -EINVAL ? "bad request" : ed_strerror(rc));
     curl_easy_setopt(r->x.easy, CURLOPT_WRITEFUNCTION, on_body);

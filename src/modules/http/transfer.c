@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <strings.h>
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_REDIRECTS 20L
@@ -64,9 +65,6 @@ int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *
         SET(CURLOPT_DOH_SSL_VERIFYPEER, 0L);
         SET(CURLOPT_DOH_SSL_VERIFYHOST, 0L);
     }
-    /* Requests to a server that is still being connected to wait to learn
-     * whether it multiplexes (HTTP/2) rather than open a connection each. */
-    SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_USERAGENT, opt->user_agent ? opt->user_agent : "eddy/" EDDY_VERSION_STRING);
     if (opt->max_body)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opt->max_body);
@@ -77,6 +75,18 @@ int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *
     if (rc == CURLE_OUT_OF_MEMORY)
         return -ENOMEM;
     return rc == CURLE_OK ? 0 : -EINVAL;
+}
+
+int http_set_url(CURL *easy, const char *url)
+{
+    /* Requests to an https server that is still being connected to wait to
+     * learn whether it multiplexes (HTTP/2, offered through ALPN) rather
+     * than open a connection each. Not for http://: libcurl would hold
+     * them until the first response is over, as HTTP/1.1 cannot share. */
+    if (strncasecmp(url, "https://", 8) == 0)
+        curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, url);
+    return rc == CURLE_OK ? 0 : rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
 }
 
 int http_xfer_park(struct http_xfer *x)
