@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The version of these headers; eddy follows semantic versioning. */
 #define EDDY_VERSION_MAJOR 0
 #define EDDY_VERSION_MINOR 1
 #define EDDY_VERSION_PATCH 0
@@ -49,10 +50,13 @@ extern "C" {
 
 typedef uint64_t ed_id; /* 0 is never a valid id */
 
+/* Callbacks: of defers, delays and repeats; of fd watchers (with the fd);
+ * of signal watchers (with the signal). */
 typedef int (*ed_callback)(ed_id id, void *data);
 typedef int (*ed_io_callback)(ed_id id, int fd, void *data);
 typedef int (*ed_signal_callback)(ed_id id, int signo, void *data);
 
+/* What a watcher waits for; ED_WATCHER_TYPES counts them. */
 typedef enum ed_watcher_type {
     ED_WATCHER_DEFER = 0,
     ED_WATCHER_DELAY,
@@ -236,6 +240,7 @@ ED_API int ed_use_driver(const char *name);
  * Introspection: why does my program not exit, what spins the CPU?
  * --------------------------------------------------------------------- */
 
+/* Counts of the loop's watchers, from ed_get_info(). */
 typedef struct ed_info {
     size_t enabled[ED_WATCHER_TYPES];  /* indexed by ed_watcher_type */
     size_t disabled[ED_WATCHER_TYPES];
@@ -248,6 +253,7 @@ typedef struct ed_info {
  * Returns 0, -EINVAL (out NULL), -ENOMEM (no loop could be created). */
 ED_API int ed_get_info(ed_info *out);
 
+/* One watcher, from ed_watcher_get(). */
 typedef struct ed_watcher_info {
     ed_watcher_type type;
     bool enabled;
@@ -290,6 +296,7 @@ ED_API void ed_dump_watchers(FILE *out);
  * that woke them.
  * --------------------------------------------------------------------- */
 
+/* A future: opaque, reference counted (see above). */
 typedef struct ed_future ed_future;
 
 /* A task body: returns 0 and may set *result, or returns a negative errno

@@ -22,6 +22,7 @@
 extern "C" {
 #endif
 
+/* A background loop: opaque; ed_loop_new() makes one, ed_loop_free() frees it. */
 typedef struct ed_loop ed_loop;
 
 /* A loop's body: runs once per ed_loop_start, in the loop's task, and

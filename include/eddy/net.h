@@ -1,4 +1,4 @@
-/* eddy: TCP and Unix domain sockets (included by <eddy/io.h>).
+/* eddy: TCP and Unix domain sockets (included by <eddy.h>).
  *
  * Every fd these functions return is non-blocking and close-on-exec, ready
  * for ed_read and ed_write, and owned by the caller (close it with close()).

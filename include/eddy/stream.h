@@ -1,4 +1,4 @@
-/* eddy: buffered streams over an fd (included by <eddy/io.h>).
+/* eddy: buffered streams over an fd (included by <eddy.h>).
  *
  * A stream owns its fd and buffers both ways. Writes from any number of
  * tasks are copied whole into one output buffer, in call order, and the
@@ -17,6 +17,7 @@
 extern "C" {
 #endif
 
+/* A stream: opaque; ed_stream_new() makes one, ed_stream_close() ends it. */
 typedef struct ed_stream ed_stream;
 
 /* A stream over fd, which it takes over (made non-blocking; closed by

@@ -1,6 +1,6 @@
 /* eddy: the seed's helpers: console lines (readLine, echo), file locks
  * (flock) and a graceful shutdown on SIGINT and SIGTERM (included by
- * <eddy.h>).
+ * <eddy/io.h>, and so by <eddy.h>).
  *
  * The calls that suspend follow the rules of every suspending call: from
  * main they run the loop until done, in a raw loop callback they return
@@ -59,6 +59,7 @@ ED_API int ed_echo(const char *text);
  * advisory, and not reliable on NFS.
  * --------------------------------------------------------------------- */
 
+/* A held file lock: opaque; ed_flock_release() lets it go. */
 typedef struct ed_flock ed_flock;
 
 /* Options for ed_flock_acquire; a zeroed struct takes the defaults. */
