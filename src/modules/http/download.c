@@ -213,7 +213,7 @@ static int transfer(struct download *d, const char *url, const ed_http_options *
                     const char *proxy_override, bool from_scratch,
                     ed_http_progress_fn progress, void *data)
 {
-    curl_easy_reset(d->x.easy);
+    http_easy_reset(d->x.easy);
     d->status = 0;
     d->written = d->offset = from_scratch ? 0 : http_sink_size(d->sink);
     d->restart = from_scratch && http_sink_size(d->sink) > 0;

@@ -98,7 +98,7 @@ static char *param(const char *v, size_t n, const char *name)
                 *o++ = *q;
             }
         } else {
-            while (q < end && *q != ';' && *q != ' ' && *q != '\t')
+            while (q < end && !strchr("; \t\r\n", *q))
                 *o++ = *q++;
         }
         *o = '\0';

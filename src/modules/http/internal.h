@@ -66,10 +66,13 @@ void http_xfer_stop(struct http_xfer *x);
  * has one; NULL when out of memory. http_easy_put resets it and keeps it
  * for the next transfer. */
 CURL *http_easy_take(struct http_multi *M);
+void http_easy_reset(CURL *easy); /* every option back to libcurl's default */
 void http_easy_put(struct http_multi *M, CURL *easy);
 
-/* The loop's shared cookie jar and caches, for CURLOPT_SHARE. */
-CURLSH *http_multi_share(struct http_multi *M);
+/* What the loop's transfers share (CURLOPT_SHARE): TLS sessions, and with
+ * cookies the cookie jar. Every request gets one of the two: a handle
+ * reused from the cache must never keep the jar of its last request. */
+CURLSH *http_multi_share(struct http_multi *M, bool cookies);
 
 /* Applies opt (NULL: defaults) to easy. Copies every string. 0, -EINVAL
  * (a bad value: negative or NaN timeouts), -ENOMEM. */
@@ -134,8 +137,9 @@ int http_sink_write(struct http_write **w);
  * it), or a negative code. Suspends. */
 int http_sink_finish(struct http_sink *s, const char *name, bool overwrite, char **path);
 
-/* Closes s and removes its file (unless it is a partial file to resume),
- * on the pool, from a task of its own. */
+/* Closes s and removes its file (unless it is a partial file to resume)
+ * on the pool, and waits for it; in a cancelled fiber, at once on the
+ * calling thread. Suspends. */
 void http_sink_abandon(struct http_sink *s);
 
 /* The same, at once, on the calling thread. */

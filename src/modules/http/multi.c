@@ -29,7 +29,8 @@ struct http_sock {
 
 struct http_multi {
     CURLM *multi;
-    CURLSH *share;
+    CURLSH *share;        /* cookies and TLS sessions */
+    CURLSH *share_plain;  /* TLS sessions only, for no_cookies requests */
     ed_id timer;         /* libcurl's timeout, 0 when it has none */
     size_t in_flight;    /* transfers added and not yet removed */
     bool closing;        /* the loop is being freed */
@@ -234,6 +235,7 @@ static void multi_destroy(void *data)
     while (M->spares)
         curl_easy_cleanup(M->spare[--M->spares]);
     curl_share_cleanup(M->share);
+    curl_share_cleanup(M->share_plain);
     free(M);
 }
 
@@ -249,7 +251,8 @@ struct http_multi *http_multi_get(void)
     }
     if (!(M = calloc(1, sizeof *M)))
         goto nomem;
-    if (!(M->multi = curl_multi_init()) || !(M->share = curl_share_init()))
+    if (!(M->multi = curl_multi_init()) || !(M->share = curl_share_init()) ||
+        !(M->share_plain = curl_share_init()))
         goto nomem;
     curl_multi_setopt(M->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(M->multi, CURLMOPT_SOCKETDATA, M);
@@ -258,6 +261,7 @@ struct http_multi *http_multi_get(void)
     /* One thread uses them: no locks. */
     curl_share_setopt(M->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
     curl_share_setopt(M->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(M->share_plain, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     if (ed_state_set(STATE_KEY, M, multi_destroy) < 0)
         goto nomem;
     return M;
@@ -268,6 +272,8 @@ nomem:
             curl_multi_cleanup(M->multi);
         if (M->share)
             curl_share_cleanup(M->share);
+        if (M->share_plain)
+            curl_share_cleanup(M->share_plain);
         free(M);
     }
     errno = ENOMEM;
@@ -281,9 +287,18 @@ int http_call_begin(ed_suspension **waiter, struct http_multi **M)
     return 0;
 }
 
-CURLSH *http_multi_share(struct http_multi *M)
+CURLSH *http_multi_share(struct http_multi *M, bool cookies)
 {
-    return M->share;
+    return cookies ? M->share : M->share_plain;
+}
+
+void http_easy_reset(CURL *easy)
+{
+    /* curl_easy_reset loses the cookie file list without freeing it
+     * (libcurl 7.88); clearing it first frees it, and leaves the shared
+     * jar alone. */
+    curl_easy_setopt(easy, CURLOPT_COOKIEFILE, NULL);
+    curl_easy_reset(easy);
 }
 
 CURL *http_easy_take(struct http_multi *M)
@@ -296,7 +311,7 @@ void http_easy_put(struct http_multi *M, CURL *easy)
     if (!easy)
         return;
     if (M->spares < SPARE_MAX && !M->closing) {
-        curl_easy_reset(easy);
+        http_easy_reset(easy);
         M->spare[M->spares++] = easy;
     } else {
         curl_easy_cleanup(easy);

@@ -6,8 +6,9 @@
  * is concerned and keeps its own outcome in err, so its drop function runs
  * only when the caller did not take the job back (cancelled, gone with its
  * loop, or the job never started), and then owns, and disposes of,
- * everything the job held. A cancelled download thus never leaves a
- * temporary file behind, even while the disk is busy with its last write. */
+ * everything the job held. A failed or cancelled download thus never
+ * leaves a temporary file behind, even while the disk is busy with its
+ * last write. */
 #include "internal.h"
 
 #include <errno.h>
@@ -283,8 +284,9 @@ static int dispose_job(void *arg, void **result)
     return 0;
 }
 
-/* Only when dispose_job never ran (rc is then the call's own error): a job
- * that ran, even for a caller gone since, has done it all. */
+/* Only when dispose_job never ran (rc is then the call's own error: the
+ * caller was cancelled, or the pool could not take the job): a job that
+ * ran, even for a caller gone since, has done it all. */
 static void dispose_drop(void *arg, void *result, int rc)
 {
     (void)result;
@@ -292,17 +294,10 @@ static void dispose_drop(void *arg, void *result, int rc)
         http_sink_dispose(arg);
 }
 
-static int dispose_task(void *arg, void **result)
-{
-    (void)result;
-    ed_blocking_with(dispose_job, arg, dispose_drop, NULL);
-    return 0;
-}
-
 void http_sink_abandon(struct http_sink *s)
 {
-    /* From a task of its own: the caller may be a cancelled fiber, whose
-     * own trips to the pool return at once. */
-    if (ed_go(dispose_task, s) < 0)
-        http_sink_dispose(s);
+    /* On the pool, and waited for: a failed download leaves nothing behind
+     * once the call returns. A cancelled caller's trip returns at once
+     * without running the job; its drop then disposes of s right here. */
+    ed_blocking_with(dispose_job, s, dispose_drop, NULL);
 }

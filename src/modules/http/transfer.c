@@ -68,9 +68,9 @@ int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *
     SET(CURLOPT_USERAGENT, opt->user_agent ? opt->user_agent : "eddy/" EDDY_VERSION_STRING);
     if (opt->max_body)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opt->max_body);
-    /* The shared jar is itself what turns libcurl's cookie engine on. */
+    SET(CURLOPT_SHARE, http_multi_share(M, !opt->no_cookies));
     if (!opt->no_cookies)
-        SET(CURLOPT_SHARE, http_multi_share(M));
+        SET(CURLOPT_COOKIEFILE, ""); /* the engine on, with no file to read */
 #undef SET
     if (rc == CURLE_OUT_OF_MEMORY)
         return -ENOMEM;
