@@ -259,6 +259,75 @@ int hs_wait(hs_server *s, const int *counter, int target, double timeout)
     return wait_counter(&s->waiter, counter, target, timeout);
 }
 
+/* ---- listeners: what the server and the proxies share ------------------------ */
+
+/* Cancels a task, waits for it to end and releases it. */
+static void end_task(ed_future *f)
+{
+    ed_cancel_future(f);
+    ed_await(f, NULL);
+    ed_future_release(f);
+}
+
+/* Accepts on l->lfd until cancelled: each connection goes to l->take with
+ * a stream over it. */
+static int accept_task(void *arg, void **result)
+{
+    hs_listener *l = arg;
+    (void)result;
+    for (;;) {
+        int fd = ed_accept(l->lfd, -1);
+        if (fd == -ECANCELED)
+            return 0;
+        if (fd < 0)
+            return ed_fail(fd, "%s: accept: %s", l->who, ed_strerror(fd));
+        ed_stream *st = ed_stream_new(fd);
+        if (!st) {
+            close(fd);
+            continue;
+        }
+        l->take(l->owner, fd, st);
+    }
+}
+
+/* Listens on 127.0.0.1 (a free port, in *port) and starts accepting, for
+ * take(owner, ...). 0, or a negative error. */
+static int listener_start(hs_listener *l, const char *who,
+                          void (*take)(void *owner, int fd, ed_stream *st), void *owner,
+                          int *port)
+{
+    l->who = who;
+    l->take = take;
+    l->owner = owner;
+    l->lfd = ed_tcp_listen("127.0.0.1", "0", 0);
+    if (l->lfd < 0)
+        return l->lfd;
+    *port = ed_socket_port(l->lfd);
+    int rc = *port < 0 ? *port : 0;
+    if (rc == 0) {
+        l->acceptor = ed_async(accept_task, l);
+        if (!l->acceptor)
+            rc = -ENOMEM;
+    }
+    if (rc < 0) {
+        close(l->lfd);
+        l->lfd = -1;
+    }
+    return rc;
+}
+
+/* Stops accepting and closes the listening socket. */
+static void listener_stop(hs_listener *l)
+{
+    if (l->acceptor) {
+        end_task(l->acceptor);
+        l->acceptor = NULL;
+    }
+    if (l->lfd >= 0)
+        close(l->lfd);
+    l->lfd = -1;
+}
+
 /* ---- requests ------------------------------------------------------------------ */
 
 #define MAX_HEADERS 128
@@ -904,87 +973,64 @@ static int conn_task(void *arg, void **result)
     return 0;
 }
 
-static int acceptor_task(void *arg, void **result)
+/* Takes a connection the server accepted. */
+static void take_conn(void *owner, int fd, ed_stream *st)
 {
-    hs_server *s = arg;
-    (void)result;
-    for (;;) {
-        int fd = ed_accept(s->lfd, -1);
-        if (fd == -ECANCELED)
-            return 0;
-        if (fd < 0)
-            return ed_fail(fd, "test server: accept: %s", ed_strerror(fd));
-        hs_conn *c = xcalloc(1, sizeof *c);
-        c->s = s;
-        c->fd = fd;
-        c->st = ed_stream_new(fd);
-        if (!c->st) {
-            close(fd);
-            free(c);
-            continue;
-        }
-        s->accepted++;
-        s->open_conns++;
-        c->next = s->conns;
-        s->conns = c;
-        c->task = ed_async(conn_task, c);
-        if (!c->task)
-            abort();
-        notify(&s->waiter);
-    }
+    hs_server *s = owner;
+    hs_conn *c = xcalloc(1, sizeof *c);
+    c->s = s;
+    c->fd = fd;
+    c->st = st;
+    s->accepted++;
+    s->open_conns++;
+    c->next = s->conns;
+    s->conns = c;
+    c->task = ed_async(conn_task, c);
+    if (!c->task)
+        abort();
+    notify(&s->waiter);
 }
 
 int hs_start(hs_server *s)
 {
     memset(s, 0, sizeof *s);
-    s->lfd = ed_tcp_listen("127.0.0.1", "0", 0);
-    if (s->lfd < 0)
-        return s->lfd;
-    s->port = ed_socket_port(s->lfd);
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
-    s->acceptor = ed_async(acceptor_task, s);
-    if (!s->acceptor) {
-        close(s->lfd);
-        return -ENOMEM;
-    }
-    return 0;
+    int rc = listener_start(&s->listener, "test server", take_conn, s, &s->port);
+    if (rc == 0)
+        snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+    return rc;
 }
 
 void hs_stop(hs_server *s)
 {
-    if (s->acceptor) {
-        ed_cancel_future(s->acceptor);
-        ed_await(s->acceptor, NULL);
-        ed_future_release(s->acceptor);
-        s->acceptor = NULL;
-    }
-    if (s->lfd >= 0)
-        close(s->lfd);
-    s->lfd = -1;
+    listener_stop(&s->listener);
     while (s->conns) {
         hs_conn *c = s->conns;
         s->conns = c->next;
-        ed_cancel_future(c->task);
-        ed_await(c->task, NULL);
-        ed_future_release(c->task);
+        end_task(c->task);
         if (c->st) /* never started: closed here */
             ed_stream_close(c->st);
         free(c);
     }
 }
 
-const char *hs_url(const hs_server *s, const char *fmt, ...)
+const char *hs_vurl(const char *base, const char *fmt, va_list ap)
 {
     static char bufs[8][2048];
     static int next;
     char *b = bufs[next];
     next = (next + 1) % 8;
-    int n = snprintf(b, sizeof bufs[0], "%s", s->base);
+    int n = snprintf(b, sizeof bufs[0], "%s", base);
+    vsnprintf(b + n, sizeof bufs[0] - (size_t)n, fmt, ap);
+    return b;
+}
+
+const char *hs_url(const hs_server *s, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b + n, sizeof bufs[0] - (size_t)n, fmt, ap);
+    const char *url = hs_vurl(s->base, fmt, ap);
     va_end(ap);
-    return b;
+    return url;
 }
 
 /* ---- proxies ------------------------------------------------------------------- */
@@ -1120,43 +1166,39 @@ static int http_handshake(hs_relay *r)
         request_free(&rq);
         return rc < 0 ? rc : -ENODATA;
     }
+    /* CONNECT host:port (a tunnel), or GET http://host:port/path. */
+    bool tunnel = strcmp(rq.method, "CONNECT") == 0;
+    if (!tunnel && strncmp(rq.target, "http://", 7) != 0) {
+        request_free(&rq);
+        return http_refuse(r, "400 Bad Request");
+    }
     char host[256], port[16];
-    if (strcmp(rq.method, "CONNECT") == 0) {
+    const char *path = NULL;
+    if (tunnel) {
         p->connects++;
         split_hostport(rq.target, strlen(rq.target), host, sizeof host, port, sizeof port, "443");
-        snprintf(p->last_target, sizeof p->last_target, "%s:%s", host, port);
-        if (!http_auth_ok(p, &rq)) {
-            request_free(&rq);
-            return http_refuse(r, "407 Proxy Authentication Required");
-        }
-        r->ufd = ed_tcp_connect(host, port, 10);
-        if (r->ufd < 0) {
-            request_free(&rq);
-            return http_refuse(r, "502 Bad Gateway");
-        }
+    } else {
+        p->absolute++;
+        const char *auth = rq.target + 7;
+        path = strchr(auth, '/');
+        size_t alen = path ? (size_t)(path - auth) : strlen(auth);
+        split_hostport(auth, alen, host, sizeof host, port, sizeof port, "80");
+    }
+    snprintf(p->last_target, sizeof p->last_target, "%s:%s", host, port);
+    const char *refused = NULL;
+    if (!http_auth_ok(p, &rq))
+        refused = "407 Proxy Authentication Required";
+    else if ((r->ufd = ed_tcp_connect(host, port, 10)) < 0)
+        refused = "502 Bad Gateway";
+    if (refused) {
+        request_free(&rq);
+        return http_refuse(r, refused);
+    }
+    if (tunnel) {
         request_free(&rq);
         const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
         p->relayed++;
         return write_all(r, ok, sizeof ok - 1);
-    }
-    if (strncmp(rq.target, "http://", 7) != 0) {
-        request_free(&rq);
-        return http_refuse(r, "400 Bad Request");
-    }
-    p->absolute++;
-    const char *auth = rq.target + 7;
-    const char *path = strchr(auth, '/');
-    size_t alen = path ? (size_t)(path - auth) : strlen(auth);
-    split_hostport(auth, alen, host, sizeof host, port, sizeof port, "80");
-    snprintf(p->last_target, sizeof p->last_target, "%s:%s", host, port);
-    if (!http_auth_ok(p, &rq)) {
-        request_free(&rq);
-        return http_refuse(r, "407 Proxy Authentication Required");
-    }
-    r->ufd = ed_tcp_connect(host, port, 10);
-    if (r->ufd < 0) {
-        request_free(&rq);
-        return http_refuse(r, "502 Bad Gateway");
     }
     sbuf b = {0};
     sb_printf(&b, "%s %s %s\r\n", rq.method, path ? path : "/", rq.version);
@@ -1290,33 +1332,21 @@ static int relay_task(void *arg, void **result)
     return 0;
 }
 
-static int proxy_acceptor_task(void *arg, void **result)
+/* Takes a connection the proxy accepted. */
+static void take_relay(void *owner, int fd, ed_stream *st)
 {
-    hs_proxy *p = arg;
-    (void)result;
-    for (;;) {
-        int fd = ed_accept(p->lfd, -1);
-        if (fd == -ECANCELED)
-            return 0;
-        if (fd < 0)
-            return ed_fail(fd, "test proxy: accept: %s", ed_strerror(fd));
-        hs_relay *r = xcalloc(1, sizeof *r);
-        r->p = p;
-        r->cfd = fd;
-        r->ufd = -1;
-        r->cst = ed_stream_new(fd);
-        if (!r->cst) {
-            close(fd);
-            free(r);
-            continue;
-        }
-        p->accepted++;
-        r->next = p->relays;
-        p->relays = r;
-        r->task = ed_async(relay_task, r);
-        if (!r->task)
-            abort();
-    }
+    hs_proxy *p = owner;
+    hs_relay *r = xcalloc(1, sizeof *r);
+    r->p = p;
+    r->cfd = fd;
+    r->ufd = -1;
+    r->cst = st;
+    p->accepted++;
+    r->next = p->relays;
+    p->relays = r;
+    r->task = ed_async(relay_task, r);
+    if (!r->task)
+        abort();
 }
 
 int hs_proxy_start(hs_proxy *p, hs_proxy_kind kind, const char *user, const char *pass)
@@ -1325,41 +1355,21 @@ int hs_proxy_start(hs_proxy *p, hs_proxy_kind kind, const char *user, const char
     p->kind = kind;
     p->user = user;
     p->pass = pass;
-    p->lfd = ed_tcp_listen("127.0.0.1", "0", 0);
-    if (p->lfd < 0)
-        return p->lfd;
-    p->port = ed_socket_port(p->lfd);
-    snprintf(p->addr, sizeof p->addr, "127.0.0.1:%d", p->port);
-    p->acceptor = ed_async(proxy_acceptor_task, p);
-    if (!p->acceptor) {
-        close(p->lfd);
-        return -ENOMEM;
-    }
-    return 0;
+    int rc = listener_start(&p->listener, "test proxy", take_relay, p, &p->port);
+    if (rc == 0)
+        snprintf(p->addr, sizeof p->addr, "127.0.0.1:%d", p->port);
+    return rc;
 }
 
 void hs_proxy_stop(hs_proxy *p)
 {
-    if (p->acceptor) {
-        ed_cancel_future(p->acceptor);
-        ed_await(p->acceptor, NULL);
-        ed_future_release(p->acceptor);
-        p->acceptor = NULL;
-    }
-    if (p->lfd >= 0)
-        close(p->lfd);
-    p->lfd = -1;
+    listener_stop(&p->listener);
     while (p->relays) {
         hs_relay *r = p->relays;
         p->relays = r->next;
-        ed_cancel_future(r->task);
-        ed_await(r->task, NULL);
-        ed_future_release(r->task);
-        if (r->back) {
-            ed_cancel_future(r->back);
-            ed_await(r->back, NULL);
-            ed_future_release(r->back);
-        }
+        end_task(r->task);
+        if (r->back)
+            end_task(r->back);
         if (r->cst)
             ed_stream_close(r->cst);
         if (r->ufd >= 0)

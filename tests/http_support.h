@@ -57,6 +57,7 @@
 #define EDDY_HTTP_TEST_SUPPORT_H
 
 #include <eddy.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,12 +92,23 @@ typedef struct hs_waiter {
     ed_deferred *d;
 } hs_waiter;
 
+/* ---- listening (private) ------------------------------------------------- */
+
+/* The server's and the proxies' listening socket and the task accepting
+ * on it, which hands each connection to take(owner, fd, stream). */
+typedef struct hs_listener {
+    int lfd;
+    ed_future *acceptor;
+    const char *who; /* for the accept error's text */
+    void (*take)(void *owner, int fd, ed_stream *st);
+    void *owner;
+} hs_listener;
+
 /* ---- the origin server -------------------------------------------------- */
 
 typedef struct hs_conn hs_conn;
 
 typedef struct hs_server {
-    int lfd;
     int port;
     char base[64]; /* "http://127.0.0.1:PORT" */
     /* Counters, read by the tests. */
@@ -113,7 +125,7 @@ typedef struct hs_server {
     char last_dns_name[256];
     char last_method[16];
     /* Private. */
-    ed_future *acceptor;
+    hs_listener listener;
     hs_conn *conns;
     hs_waiter waiter;
 } hs_server;
@@ -130,6 +142,11 @@ void hs_stop(hs_server *s);
 const char *hs_url(const hs_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* base + the formatted rest, in the same static buffers as hs_url's: the
+ * URL of another server (nginx's, in tls/nginx.h). */
+const char *hs_vurl(const char *base, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 /* Waits until *counter >= target, at most timeout seconds. 0 or
  * -ETIMEDOUT (or -ECANCELED...). Suspends. */
 int hs_wait(hs_server *s, const int *counter, int target, double timeout);
@@ -143,7 +160,6 @@ typedef struct hs_relay hs_relay;
 typedef struct hs_proxy {
     hs_proxy_kind kind;
     const char *user, *pass; /* NULL: no authentication required */
-    int lfd;
     int port;
     char addr[64]; /* "127.0.0.1:PORT" */
     /* Counters, read by the tests. */
@@ -157,7 +173,7 @@ typedef struct hs_proxy {
     int auth_failed;   /* credentials missing or wrong */
     char last_target[300]; /* "host:port" of the last request */
     /* Private. */
-    ed_future *acceptor;
+    hs_listener listener;
     hs_relay *relays;
 } hs_proxy;
 

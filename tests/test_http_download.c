@@ -3,13 +3,9 @@
  * checksum, progress reports, file names from hostile servers and URLs
  * kept inside the directory, and no file left by a failed, timed-out or
  * cancelled download. */
-#include "support.h"
-
-#include <eddy/http.h>
-#include <limits.h>
 #include <sys/stat.h>
 
-#include "http_support.h"
+#include "http_fixture.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ED_ASAN 1
@@ -31,122 +27,7 @@ const char *__asan_default_options(void)
 }
 #endif
 
-static int fds_at_start;
-
-static void setup(void)
-{
-    static const char *vars[] = {"http_proxy", "HTTP_PROXY",  "https_proxy", "HTTPS_PROXY",
-                                 "all_proxy",  "ALL_PROXY",   "no_proxy",    "NO_PROXY"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        unsetenv(vars[i]);
-    fds_at_start = open_fd_count();
-}
-
-static bool stuck;
-
-static int unstick(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    stuck = true;
-    ed_stop();
-    return 0;
-}
-
-/* Once the servers are stopped: whatever the module still does in the
- * background (removing a cancelled download's file) ends by itself, so
- * that ed_run() returns; the loop frees cleanly; every fd is closed. */
-static void finish(void)
-{
-    ed_id guard = ed_delay(10, unstick, NULL);
-    ck_assert_uint_ne(guard, 0);
-    ck_assert_int_eq(ed_unreference(guard), 0);
-    ck_assert_int_eq(ed_run(), 0);
-    if (stuck) {
-        char *dump = dump_to_string(ed_dump);
-        ck_abort_msg("the loop still runs 10 s after the last download:\n%s", dump);
-    }
-    ed_cancel(guard);
-    ED_TEST_END();
-    ck_assert_int_eq(open_fd_count(), fds_at_start);
-}
-
-static hs_server srv;
-
-static void start(void)
-{
-    ck_assert_int_eq(hs_start(&srv), 0);
-}
-
-/* ---- directories ---------------------------------------------------------------- */
-
-static char *make_dir(void)
-{
-    char *dir = strdup("/tmp/eddy-dl-XXXXXX");
-    ck_assert_ptr_ne(dir, NULL);
-    ck_assert_ptr_ne(mkdtemp(dir), NULL);
-    return dir;
-}
-
-/* The names in dir (hidden ones included), up to max; returns the count. */
-static int list_dir(const char *dir, char names[][NAME_MAX + 1], int max)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_ne(d, NULL);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (n < max)
-            snprintf(names[n], NAME_MAX + 1, "%s", e->d_name);
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void assert_empty(const char *dir, const char *after)
-{
-    char names[4][NAME_MAX + 1];
-    int n = list_dir(dir, names, 4);
-    ck_assert_msg(n == 0, "after %s: %d files left in %s, the first \"%s\"", after, n, dir,
-                  n ? names[0] : "");
-}
-
-/* Removes dir and the files in it; frees dir. */
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_ne(d, NULL);
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        ck_assert_int_eq(unlink(path), 0);
-    }
-    closedir(d);
-    ck_assert_int_eq(rmdir(dir), 0);
-    free(dir);
-}
-
-/* The whole file (malloc'd), its size in *len. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    ck_assert_int_ge(n, 0);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_ptr_ne(buf, NULL);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+/* ---- files ------------------------------------------------------------------------ */
 
 /* Whether path is a regular file directly in dir with a plain name: not
  * empty, no '/', not "." or "..", not hidden, no control character, short
@@ -249,11 +130,7 @@ START_TEST(test_download_basic)
     ck_assert_msg(rc == 0, "%s (%s)", ed_strerror(rc), ed_http_last_error());
     ck_assert_ptr_ne(path, NULL);
     ck_assert_str_eq(assert_plain_file(dir, path), "1000");
-    size_t len;
-    char *data = slurp(path, &len);
-    ck_assert_uint_eq(len, 1000);
-    ck_assert(hs_check(data, 0, 1000));
-    free(data);
+    assert_pattern_file(path, 1000);
     ck_assert_uint_ge(pr.calls, 1);
     ck_assert(!pr.backwards);
     ck_assert_uint_eq(pr.done, 1000);
@@ -266,9 +143,7 @@ START_TEST(test_download_basic)
     char full[PATH_MAX];
     snprintf(full, sizeof full, "%s/0", dir);
     assert_plain_file(dir, full);
-    data = slurp(full, &len);
-    ck_assert_uint_eq(len, 0);
-    free(data);
+    assert_pattern_file(full, 0);
     unlink(full);
 
     /* A chunked body: no total announced. */
@@ -277,10 +152,7 @@ START_TEST(test_download_basic)
     ck_assert_int_eq(
         ed_http_download(hs_url(&srv, "/chunked/300000"), dir, NULL, on_progress, &pr, &path), 0);
     assert_plain_file(dir, path);
-    data = slurp(path, &len);
-    ck_assert_uint_eq(len, 300000);
-    ck_assert(hs_check(data, 0, len));
-    free(data);
+    assert_pattern_file(path, 300000);
     ck_assert(!pr.backwards);
     ck_assert_uint_eq(pr.done, 300000);
     ck_assert_uint_eq(pr.total, 0);
@@ -298,7 +170,8 @@ START_TEST(test_download_basic)
     ck_assert_int_eq(ed_http_download(hs_url(&srv, "/redirect/2"), dir, &opt, NULL, NULL, &path),
                      0);
     assert_plain_file(dir, path);
-    data = slurp(path, &len);
+    size_t len;
+    char *data = slurp(path, &len);
     ck_assert_str_eq(data, "done");
     free(data);
     ck_assert_int_eq(p.relayed, 3);
@@ -307,8 +180,7 @@ START_TEST(test_download_basic)
     hs_proxy_stop(&p);
 
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -343,8 +215,7 @@ START_TEST(test_download_same_name_twice)
     free(a);
     free(b);
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -426,8 +297,7 @@ START_TEST(test_download_100mib_flat_memory)
     unlink(path);
     free(path);
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -445,16 +315,11 @@ START_TEST(test_download_progress_may_suspend)
     ck_assert_int_eq(pr.yield_rc, 0);
     ck_assert(!pr.backwards);
     ck_assert_uint_eq(pr.done, size);
-    size_t len;
-    char *data = slurp(path, &len);
-    ck_assert_uint_eq(len, size);
-    ck_assert(hs_check(data, 0, len));
-    free(data);
+    assert_pattern_file(path, size);
     unlink(path);
     free(path);
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -559,8 +424,7 @@ START_TEST(test_download_names)
     ck_assert_msg(failed == 0, "%d of %zu names:%s", failed,
                   sizeof name_cases / sizeof name_cases[0], failures);
     free(failures);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -619,8 +483,7 @@ START_TEST(test_download_failures_leave_nothing)
     unlink(file);
     assert_empty(dir, "ENOTDIR");
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -656,21 +519,14 @@ START_TEST(test_download_cancel_mid_transfer)
     ed_future *f = ed_async(download_task, &d);
     ck_assert_ptr_ne(f, NULL);
     ck_assert_int_eq(ed_timeout(first, 30, NULL), 0); /* some of it is in the file */
-    ck_assert(!ed_future_done(f));
-    double t0 = mono();
-    ck_assert_int_eq(ed_cancel_future(f), 0);
-    ck_assert_int_eq(ed_await(f, NULL), 0);
-    double took = mono() - t0;
+    cancel_transfer(f, 0); /* download_task returns 0 */
     ck_assert_int_eq(d.rc, -ECANCELED);
     ck_assert_ptr_eq(d.path, NULL);
-    ck_assert_msg(took < 2, "the cancelled download took %.2f s to return", took);
-    ck_assert_int_eq(hs_wait(&srv, &srv.client_gone, 1, 5), 0);
     ed_future_release(f);
     ed_future_release(first);
     ed_deferred_free(pr.first);
     free((char *)d.url);
-    hs_stop(&srv);
-    finish(); /* joins the pool */
+    stop(); /* joins the pool */
     assert_empty(dir, "the cancel");
     remove_dir(dir);
 }
@@ -764,11 +620,7 @@ START_TEST(test_download_with_name_and_overwrite)
     ck_assert_int_eq(ed_http_download_with(hs_url(&srv, "/bytes/20"), dir, NULL, &dl, &res), 0);
     ck_assert_msg(strstr(res.path, "/chosen.bin") != NULL, "%s", res.path);
     ck_assert_uint_eq(res.size, 20);
-    size_t len;
-    char *data = slurp(res.path, &len);
-    ck_assert_uint_eq(len, 20);
-    ck_assert(hs_check(data, 0, 20));
-    free(data);
+    assert_pattern_file(res.path, 20);
     free(res.path);
     char names[8][NAME_MAX + 1];
     ck_assert_int_eq(list_dir(dir, names, 8), 3);
@@ -792,8 +644,7 @@ START_TEST(test_download_with_name_and_overwrite)
     assert_plain_file(sub, full);
     remove_dir(sub);
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -815,8 +666,7 @@ START_TEST(test_download_with_failure_result)
     ck_assert_ptr_eq(res.path, NULL);
     ck_assert_int_eq(res.status, 0);
     ck_assert_uint_eq(res.size, 0);
-    hs_stop(&srv);
-    finish(); /* background clean-up done */
+    stop(); /* background clean-up done */
     assert_empty(dir, "the failed downloads");
     remove_dir(dir);
 }
@@ -846,11 +696,7 @@ START_TEST(test_download_resume)
     ck_assert_uint_eq(res.size, RCUT);
     char part[PATH_MAX];
     snprintf(part, sizeof part, "%s/r.bin.part", dir);
-    size_t len;
-    char *data = slurp(part, &len);
-    ck_assert_uint_eq(len, RCUT);
-    ck_assert(hs_check(data, 0, len));
-    free(data);
+    assert_pattern_file(part, RCUT);
     ck_assert_uint_eq(pr.done, RCUT);
     ck_assert_int_eq(srv.range_requests, 0);
 
@@ -863,10 +709,7 @@ START_TEST(test_download_resume)
     ck_assert_uint_eq(res.resumed, RCUT);
     ck_assert_uint_eq(res.size, RSIZE);
     ck_assert_str_eq(assert_plain_file(dir, res.path), "r.bin"); /* no .part left */
-    data = slurp(res.path, &len);
-    ck_assert_uint_eq(len, RSIZE);
-    ck_assert(hs_check(data, 0, len));
-    free(data);
+    assert_pattern_file(res.path, RSIZE);
     /* Progress counts the earlier bytes, and the whole size. */
     ck_assert(!pr.backwards);
     ck_assert_uint_eq(pr.done, RSIZE);
@@ -874,8 +717,7 @@ START_TEST(test_download_resume)
     free(res.path);
     free(saved);
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -910,11 +752,7 @@ START_TEST(test_download_resume_start_over)
     ck_assert_int_eq(res.status, 200);
     ck_assert_uint_eq(res.resumed, 0);
     ck_assert_uint_eq(res.size, 30000);
-    size_t len;
-    char *data = slurp(res.path, &len);
-    ck_assert_uint_eq(len, 30000);
-    ck_assert(hs_check(data, 0, len));
-    free(data);
+    assert_pattern_file(res.path, 30000);
     ck_assert(!dir_has(dir, "ignored.bin.part"));
     free(res.path);
 
@@ -951,8 +789,7 @@ START_TEST(test_download_resume_start_over)
     remove_dir(sub);
 
     remove_dir(dir);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -960,10 +797,8 @@ END_TEST
 
 static Suite *http_download_suite(void)
 {
-    Suite *s = suite_create("http_download");
-    TCase *tc = tcase_create("http_download");
-    tcase_set_timeout(tc, 180);
-    tcase_add_checked_fixture(tc, setup, NULL);
+    TCase *tc;
+    Suite *s = http_suite_new("http_download", 180, HTTP_END_BACKGROUND, &tc);
     tcase_add_test(tc, test_download_basic);
     tcase_add_test(tc, test_download_same_name_twice);
     tcase_add_test(tc, test_download_100mib_flat_memory);
@@ -976,7 +811,6 @@ static Suite *http_download_suite(void)
     tcase_add_test(tc, test_download_with_failure_result);
     tcase_add_test(tc, test_download_resume);
     tcase_add_test(tc, test_download_resume_start_over);
-    suite_add_tcase(s, tc);
     return s;
 }
 

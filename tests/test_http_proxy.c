@@ -4,59 +4,7 @@
  * proxy environment variables and "" to ignore them, and the fallback to a
  * direct connection when a proxy cannot be reached. HTTPS through proxies
  * (CONNECT tunnels): test_http_tls.c. */
-#include "support.h"
-
-#include <eddy/http.h>
-
-#include "http_support.h"
-
-static int fds_at_start;
-
-/* Every test starts with no proxy in the environment. */
-static void setup(void)
-{
-    static const char *vars[] = {"http_proxy", "HTTP_PROXY",  "https_proxy", "HTTPS_PROXY",
-                                 "all_proxy",  "ALL_PROXY",   "no_proxy",    "NO_PROXY"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        unsetenv(vars[i]);
-    fds_at_start = open_fd_count();
-}
-
-static void finish(void)
-{
-    ed_info info;
-    ck_assert_int_eq(ed_get_info(&info), 0);
-    ck_assert_msg(info.referenced == 0, "%zu referenced watchers left after the requests",
-                  info.referenced);
-    ED_TEST_END();
-    ck_assert_int_eq(open_fd_count(), fds_at_start);
-}
-
-static hs_server srv;
-
-static void start(void)
-{
-    ck_assert_int_eq(hs_start(&srv), 0);
-}
-
-static ed_http_response *get_ok(const char *url, const ed_http_options *opt)
-{
-    ed_http_response *r = NULL;
-    int rc = ed_http_get(url, opt, &r);
-    ck_assert_msg(rc == 0, "GET %s: %s (%s)", url, ed_strerror(rc), ed_http_last_error());
-    ck_assert_ptr_ne(r, NULL);
-    ck_assert_ptr_ne(r->body, NULL);
-    return r;
-}
-
-/* The echo's request line is "POST /echo" and its body is `body`. */
-static void assert_echo_post(const ed_http_response *r, const char *body)
-{
-    ck_assert_msg(strncmp(r->body, "POST /echo\n", 11) == 0, "echo: %.200s", r->body);
-    const char *end = strstr(r->body, "\n\n");
-    ck_assert_ptr_ne(end, NULL);
-    ck_assert_str_eq(end + 2, body);
-}
+#include "http_fixture.h"
 
 /* ---- proxies --------------------------------------------------------------------- */
 
@@ -87,30 +35,25 @@ START_TEST(test_http_proxy)
     r = NULL;
     ck_assert_int_eq(
         ed_http_request("POST", hs_url(&srv, "/echo"), NULL, "via proxy", 9, &opt, &r), 0);
-    assert_echo_post(r, "via proxy");
+    assert_echo(r, "POST", "via proxy", 9);
     ed_http_response_free(r);
     ck_assert_int_eq(p.relayed, 2);
 
     /* Credentials in the proxy URL. */
     snprintf(proxy, sizeof proxy, "http://alice:s3cret@%s", pa.addr);
-    r = get_ok(hs_url(&srv, "/bytes/5"), &opt);
-    ck_assert_int_eq(r->status, 200);
-    ed_http_response_free(r);
+    ck_assert_int_eq(get_status(hs_url(&srv, "/bytes/5"), &opt), 200);
     ck_assert_int_eq(pa.auth_ok, 1);
     ck_assert_int_eq(pa.relayed, 1);
     /* Wrong ones: the proxy's 407 is the response. */
     snprintf(proxy, sizeof proxy, "http://alice:wrong@%s", pa.addr);
-    r = get_ok(hs_url(&srv, "/bytes/5"), &opt);
-    ck_assert_int_eq(r->status, 407);
-    ed_http_response_free(r);
+    ck_assert_int_eq(get_status(hs_url(&srv, "/bytes/5"), &opt), 407);
     ck_assert_int_eq(pa.relayed, 1);
     ck_assert_int_ge(pa.auth_failed, 1);
     ck_assert_int_eq(srv.requests, 3);
 
     hs_proxy_stop(&p);
     hs_proxy_stop(&pa);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -151,9 +94,7 @@ START_TEST(test_socks5_proxy)
 
     /* User and password (RFC 1929), percent-encoded in the URL. */
     snprintf(proxy, sizeof proxy, "socks5h://bob:pa%%3Ass@%s", pa.addr);
-    r = get_ok(url, &opt);
-    ck_assert_int_eq(r->status, 200);
-    ed_http_response_free(r);
+    ck_assert_int_eq(get_status(url, &opt), 200);
     ck_assert_int_eq(pa.auth_ok, 1);
     ck_assert_int_eq(pa.relayed, 1);
     /* Wrong ones fail the call. */
@@ -169,8 +110,7 @@ START_TEST(test_socks5_proxy)
 
     hs_proxy_stop(&p);
     hs_proxy_stop(&pa);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -184,12 +124,10 @@ START_TEST(test_env_proxy)
     ck_assert_int_eq(setenv("http_proxy", proxy, 1), 0);
 
     /* No options, or a zeroed proxy: the environment decides. */
-    ed_http_response *r = get_ok(hs_url(&srv, "/bytes/10"), NULL);
-    ck_assert_int_eq(r->status, 200);
-    ed_http_response_free(r);
+    ck_assert_int_eq(get_status(hs_url(&srv, "/bytes/10"), NULL), 200);
     ck_assert_int_eq(p.relayed, 1);
     ed_http_options opt = {0};
-    r = get_ok(hs_url(&srv, "/bytes/11"), &opt);
+    ed_http_response *r = get_ok(hs_url(&srv, "/bytes/11"), &opt);
     ed_http_response_free(r);
     ck_assert_int_eq(p.relayed, 2);
 
@@ -211,8 +149,7 @@ START_TEST(test_env_proxy)
 
     unsetenv("http_proxy");
     hs_proxy_stop(&p);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
@@ -247,27 +184,21 @@ START_TEST(test_proxy_fallback)
     ck_assert_int_eq(hs_proxy_start(&pa, HS_PROXY_HTTP, "u", "p"), 0);
     snprintf(proxy, sizeof proxy, "http://u:wrong@%s", pa.addr);
     opt.proxy_fallback = true;
-    ed_http_response *r = get_ok(hs_url(&srv, "/bytes/10"), &opt);
-    ck_assert_int_eq(r->status, 407);
-    ed_http_response_free(r);
+    ck_assert_int_eq(get_status(hs_url(&srv, "/bytes/10"), &opt), 407);
     ck_assert_int_eq(srv.requests, 3);
     hs_proxy_stop(&pa);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 END_TEST
 
 static Suite *http_proxy_suite(void)
 {
-    Suite *s = suite_create("http_proxy");
-    TCase *tc = tcase_create("http_proxy");
-    tcase_set_timeout(tc, 120);
-    tcase_add_checked_fixture(tc, setup, NULL);
+    TCase *tc;
+    Suite *s = http_suite_new("http_proxy", 120, HTTP_END_IDLE, &tc);
     tcase_add_test(tc, test_http_proxy);
     tcase_add_test(tc, test_socks5_proxy);
     tcase_add_test(tc, test_env_proxy);
     tcase_add_test(tc, test_proxy_fallback);
-    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -4,103 +4,45 @@
  * SOCKS5, downloads, many streams at once, and DNS over HTTPS answered by
  * the in-process server behind nginx. Each test passes with a note on
  * stderr when nginx or openssl is not installed. */
-#include "support.h"
+#include "http_fixture.h"
 
-#include <eddy/http.h>
 #include <stdarg.h>
 
-#include "http_support.h"
 #include "tls/nginx.h"
 
-static int fds_at_start;
-
-static void setup(void)
-{
-    static const char *vars[] = {"http_proxy", "HTTP_PROXY",  "https_proxy", "HTTPS_PROXY",
-                                 "all_proxy",  "ALL_PROXY",   "no_proxy",    "NO_PROXY"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        unsetenv(vars[i]);
-    fds_at_start = open_fd_count();
-}
-
-static bool stuck;
-
-static int unstick(ed_id id, void *data)
-{
-    (void)id;
-    (void)data;
-    stuck = true;
-    ed_stop();
-    return 0;
-}
-
-/* Once the servers are stopped: whatever the module still does in the
- * background (removing a failed download's file) ends by itself, so that
- * ed_run() returns; the loop frees cleanly; every fd is closed. */
-static void finish(void)
-{
-    ed_id guard = ed_delay(10, unstick, NULL);
-    ck_assert_uint_ne(guard, 0);
-    ck_assert_int_eq(ed_unreference(guard), 0);
-    ck_assert_int_eq(ed_run(), 0);
-    if (stuck) {
-        char *dump = dump_to_string(ed_dump);
-        ck_abort_msg("the loop still runs 10 s after the last request:\n%s", dump);
-    }
-    ed_cancel(guard);
-    ED_TEST_END();
-    ck_assert_int_eq(open_fd_count(), fds_at_start);
-}
-
-static hs_server srv;
 static tls_nginx ngx;
 
 /* The origin, and nginx in front of it; false: skip. */
-static bool start(void)
+static bool start_tls(void)
 {
-    ck_assert_int_eq(hs_start(&srv), 0);
+    start();
     if (tls_nginx_start(&ngx, srv.port))
         return true;
-    hs_stop(&srv);
-    finish();
+    stop();
     return false;
 }
 
-static void stop(void)
+static void stop_tls(void)
 {
     tls_nginx_stop(&ngx);
-    hs_stop(&srv);
-    finish();
+    stop();
 }
 
+/* nginx's URL for the path fmt (hs_url's buffers). */
 static const char *tls_url(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static const char *tls_url(const char *fmt, ...)
 {
-    static char buf[4][512];
-    static int next;
-    char *b = buf[next];
-    next = (next + 1) % 4;
-    int n = snprintf(b, sizeof buf[0], "%s", ngx.base);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b + n, sizeof buf[0] - (size_t)n, fmt, ap);
+    const char *url = hs_vurl(ngx.base, fmt, ap);
     va_end(ap);
-    return b;
-}
-
-static ed_http_response *get_ok(const char *url, const ed_http_options *opt)
-{
-    ed_http_response *r = NULL;
-    int rc = ed_http_get(url, opt, &r);
-    ck_assert_msg(rc == 0, "GET %s: %s (%s)", url, ed_strerror(rc), ed_http_last_error());
-    ck_assert_ptr_ne(r, NULL);
-    return r;
+    return url;
 }
 
 START_TEST(test_https_verified_by_default)
 {
-    if (!start())
+    if (!start_tls())
         return;
     ed_http_response *r = NULL;
     /* A self-signed certificate fails verification... */
@@ -131,7 +73,7 @@ START_TEST(test_https_verified_by_default)
                      -EKEYREJECTED);
     ck_assert_ptr_eq(path, NULL);
     int removed = rmdir(dir) == 0 ? 0 : -errno;
-    stop();
+    stop_tls();
     if (removed < 0) {
         rmdir(dir); /* once the loop is freed, its background work is done */
         ck_abort_msg("the directory of a failed download is not empty when it returns: %s",
@@ -142,7 +84,7 @@ END_TEST
 
 START_TEST(test_https_http2_through_nginx)
 {
-    if (!start())
+    if (!start_tls())
         return;
     ed_http_options opt = {0};
     opt.insecure = true;
@@ -165,84 +107,50 @@ START_TEST(test_https_http2_through_nginx)
     ed_http_response_free(r);
 
     /* A download over HTTP/2. */
-    char dir[] = "/tmp/eddy-tls-dl-XXXXXX";
-    ck_assert_ptr_ne(mkdtemp(dir), NULL);
+    char *dir = make_dir();
     char *path = NULL;
     size_t size = 8u << 20;
     int rc = ed_http_download(tls_url("/o/big/%zu", size), dir, &opt, NULL, NULL, &path);
     ck_assert_msg(rc == 0, "%s (%s)", ed_strerror(rc), ed_http_last_error());
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ck_assert_int_ge(fd, 0);
-    char *buf = malloc(size + 1);
-    ck_assert_ptr_ne(buf, NULL);
-    size_t got = 0;
-    for (ssize_t n; (n = read(fd, buf + got, size + 1 - got)) > 0;)
-        got += (size_t)n;
-    close(fd);
-    ck_assert_uint_eq(got, size);
-    ck_assert(hs_check(buf, 0, size));
-    free(buf);
+    assert_pattern_file(path, size);
     unlink(path);
     free(path);
-    ck_assert_int_eq(rmdir(dir), 0);
-    stop();
+    ck_assert_int_eq(rmdir(dir), 0); /* nothing else was left there */
+    free(dir);
+    stop_tls();
 }
 END_TEST
-
-typedef struct getter {
-    const char *url;
-    const ed_http_options *opt;
-    int rc;
-    ed_http_response *r;
-} getter;
-
-static int get_task(void *arg, void **result)
-{
-    getter *g = arg;
-    (void)result;
-    g->rc = ed_http_get(g->url, g->opt, &g->r);
-    return g->rc;
-}
 
 /* 50 requests of 0.2 s each at once over HTTP/2 (nginx multiplexes them
  * and makes one upstream request each). */
 START_TEST(test_https_many_streams)
 {
-    if (!start())
+    if (!start_tls())
         return;
     enum { N = 50 };
     ed_http_options opt = {0};
     opt.insecure = true;
     getter g[N];
-    ed_future *fs[N];
-    char *urls[N];
-    double t0 = mono();
     for (int i = 0; i < N; i++) {
-        urls[i] = strdup(tls_url("/o/delay/200?n=%d", i));
-        g[i] = (getter){urls[i], &opt, 1, NULL};
-        fs[i] = ed_async(get_task, &g[i]);
-        ck_assert_ptr_ne(fs[i], NULL);
+        g[i] = (getter){strdup(tls_url("/o/delay/200?n=%d", i)), &opt, 1, NULL};
+        ck_assert_ptr_ne(g[i].url, NULL);
     }
-    int rc = ed_all(fs, N, NULL);
-    double took = mono() - t0;
-    ck_assert_msg(rc == 0, "%s (%s)", ed_strerror(rc), ed_http_last_error());
+    double took = run_gets(g, N);
     for (int i = 0; i < N; i++) {
         ck_assert_int_eq(g[i].r->status, 200);
         ck_assert_int_eq(g[i].r->http_version, 20);
         ck_assert_str_eq(g[i].r->body, "delayed 200");
-        ed_http_response_free(g[i].r);
-        ed_future_release(fs[i]);
-        free(urls[i]);
     }
+    free_gets(g, N);
     ck_assert_msg(took < N * 0.2 / 4, "%d requests of 0.2 s took %.2f s", N, took);
     ck_assert_int_gt(srv.max_in_delay, 1);
-    stop();
+    stop_tls();
 }
 END_TEST
 
 START_TEST(test_https_through_proxies)
 {
-    if (!start())
+    if (!start_tls())
         return;
     hs_proxy hp, sp;
     ck_assert_int_eq(hs_proxy_start(&hp, HS_PROXY_HTTP, "tls", "user"), 0);
@@ -290,9 +198,7 @@ START_TEST(test_https_through_proxies)
     ck_assert_int_eq(setenv("https_proxy", target, 1), 0);
     ed_http_options env = {0};
     env.insecure = true;
-    r = get_ok(tls_url("/index.html"), &env);
-    ck_assert_int_eq(r->status, 200);
-    ed_http_response_free(r);
+    ck_assert_int_eq(get_status(tls_url("/index.html"), &env), 200);
     ck_assert_int_eq(ep.connects, 1);
     ck_assert_int_eq(ep.relayed, 1);
     unsetenv("https_proxy");
@@ -300,7 +206,7 @@ START_TEST(test_https_through_proxies)
     hs_proxy_stop(&ep);
     hs_proxy_stop(&hp);
     hs_proxy_stop(&sp);
-    stop();
+    stop_tls();
 }
 END_TEST
 
@@ -308,7 +214,7 @@ END_TEST
  * (behind nginx: libcurl asks DoH servers only over https://). */
 START_TEST(test_doh)
 {
-    if (!start())
+    if (!start_tls())
         return;
     char doh[128], url[128];
     snprintf(doh, sizeof doh, "%s/dns-query", ngx.base);
@@ -331,22 +237,19 @@ START_TEST(test_doh)
     ck_assert_int_eq(ed_http_get(url, &opt, &r), -EHOSTUNREACH);
     ck_assert_str_ne(ed_http_last_error(), "");
     ck_assert_int_gt(srv.dns_queries, before);
-    stop();
+    stop_tls();
 }
 END_TEST
 
 static Suite *http_tls_suite(void)
 {
-    Suite *s = suite_create("http_tls");
-    TCase *tc = tcase_create("http_tls");
-    tcase_set_timeout(tc, 120);
-    tcase_add_checked_fixture(tc, setup, NULL);
+    TCase *tc;
+    Suite *s = http_suite_new("http_tls", 120, HTTP_END_BACKGROUND, &tc);
     tcase_add_test(tc, test_https_verified_by_default);
     tcase_add_test(tc, test_https_http2_through_nginx);
     tcase_add_test(tc, test_https_many_streams);
     tcase_add_test(tc, test_https_through_proxies);
     tcase_add_test(tc, test_doh);
-    suite_add_tcase(s, tc);
     return s;
 }
 
