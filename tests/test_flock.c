@@ -174,17 +174,46 @@ START_TEST(test_timeout)
 }
 END_TEST
 
-/* Timeout 0: one attempt, no wait. */
-START_TEST(test_timeout_zero_one_attempt)
+/* LOCK_NB: one attempt, no wait (-EWOULDBLOCK). */
+START_TEST(test_nonblocking_one_attempt)
 {
     struct holder h = hold_in_child(LOCK_EX);
     ed_flock_options o = opts(0, 0);
     ed_flock *lock;
     flock_calls = 0;
-    ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_SH, &o, &lock), -ETIMEDOUT);
+    ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_SH | LOCK_NB, &o, &lock), -EWOULDBLOCK);
     ck_assert_int_eq(flock_calls, 1);
     ck_assert_int_eq(contended_calls, 1);
     reap(&h);
+    finish();
+}
+END_TEST
+
+static int acquire_task(void *arg, void **result)
+{
+    ed_flock *lock = NULL;
+    int rc = ed_flock_acquire(g_path, LOCK_EX, arg, &lock);
+    *result = lock;
+    return rc;
+}
+
+/* A zeroed struct takes the defaults, waiting as long as it takes: a
+ * timeout of 0 is no "try once" (that is LOCK_NB). */
+START_TEST(test_zeroed_options_wait)
+{
+    struct holder h = hold_in_child(LOCK_EX);
+    ed_flock_options o = {.poll_interval = 0.02};
+    ed_flock *lock = NULL;
+    flock_calls = 0;
+    ed_future *f = ed_async(acquire_task, &o);
+    ck_assert_int_eq(ed_sleep(0.1), 0);
+    ck_assert(!ed_future_done(f)); /* still trying */
+    reap(&h);                      /* the holder lets go */
+    ck_assert_int_eq(ed_await(f, (void **)&lock), 0);
+    ck_assert_ptr_ne(lock, NULL);
+    ck_assert_int_gt(flock_calls, 1);
+    ed_flock_release(lock);
+    ed_future_release(f);
     finish();
 }
 END_TEST
@@ -352,7 +381,8 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(ed_flock_acquire(g_path, 0, NULL, &lock), -EINVAL);
     ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_UN, NULL, &lock), -EINVAL);
     ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_SH | LOCK_EX, NULL, &lock), -EINVAL);
-    ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_EX | LOCK_NB, NULL, &lock), -EINVAL);
+    ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_UN | LOCK_NB, NULL, &lock), -EINVAL);
+    ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_NB, NULL, &lock), -EINVAL);
     ed_flock_options o = {NAN, -1, NULL, NULL};
     ck_assert_int_eq(ed_flock_acquire(g_path, LOCK_EX, &o, &lock), -EINVAL);
     o = (ed_flock_options){INFINITY, -1, NULL, NULL};
@@ -379,7 +409,8 @@ static Suite *flock_suite(void)
     tcase_add_test(tc, test_exclusive_waits_for_child);
     tcase_add_test(tc, test_shared_with_shared_at_once);
     tcase_add_test(tc, test_timeout);
-    tcase_add_test(tc, test_timeout_zero_one_attempt);
+    tcase_add_test(tc, test_nonblocking_one_attempt);
+    tcase_add_test(tc, test_zeroed_options_wait);
     tcase_add_test(tc, test_poll_interval_fraction_and_default);
     tcase_add_test(tc, test_cancelled_while_waiting);
     tcase_add_test(tc, test_cancelled_task_never_locks);

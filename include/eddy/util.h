@@ -65,7 +65,9 @@ typedef struct ed_flock ed_flock;
 /* Options for ed_flock_acquire; a zeroed struct takes the defaults. */
 typedef struct ed_flock_options {
     double poll_interval; /* seconds between attempts; <= 0: 0.1 */
-    double timeout;       /* seconds; < 0: wait forever, 0: one attempt */
+    /* Seconds; 0 or less: wait forever (a zeroed struct takes the
+     * defaults). For a single attempt, add LOCK_NB to the mode. */
+    double timeout;
     /* Called once, in the caller's fiber, when the first attempt fails. */
     void (*contended)(const char *path, void *data);
     void *data;
@@ -74,8 +76,9 @@ typedef struct ed_flock_options {
 /* Opens path (creating it with mode 0666 & ~umask if missing, never
  * truncating it) and locks it with mode LOCK_SH or LOCK_EX, trying again
  * every poll_interval seconds while someone else holds a conflicting lock;
- * the loop runs meanwhile. On success *lock is the caller's until
- * ed_flock_release. Returns 0, -EINVAL (path or lock NULL, path empty,
+ * the loop runs meanwhile. With LOCK_NB added to mode it tries once and
+ * returns -EWOULDBLOCK if the lock is held. On success *lock is the
+ * caller's until ed_flock_release. Returns 0, -EINVAL (path or lock NULL, path empty,
  * another mode, an interval or timeout that is NaN or an interval that is
  * infinite), -ETIMEDOUT, -ECANCELED, -EPERM, -ENOMEM, any error of open(2)
  * or flock(2); on error *lock is NULL and nothing stays open. Suspends. */

@@ -35,30 +35,32 @@ static int try_lock(int fd, int mode)
 static int poll_lock(int fd, const char *path, int mode, const ed_flock_options *o,
                      double interval)
 {
-    int rc = try_lock(fd, mode);
+    int rc = try_lock(fd, mode & ~LOCK_NB);
     if (rc != -EWOULDBLOCK)
         return rc;
     if (o->contended)
         o->contended(path, o->data);
-    double deadline = o->timeout >= 0 ? ed_now() + o->timeout : INFINITY;
+    if (mode & LOCK_NB)
+        return rc; /* one attempt, as flock(2) itself */
+    double deadline = o->timeout > 0 ? ed_now() + o->timeout : INFINITY;
     for (;;) {
         double left = deadline - ed_now();
         if (left <= 0)
             return -ETIMEDOUT;
         if ((rc = ed_sleep(left < interval ? left : interval)) < 0)
             return rc;
-        if ((rc = try_lock(fd, mode)) != -EWOULDBLOCK)
+        if ((rc = try_lock(fd, mode & ~LOCK_NB)) != -EWOULDBLOCK)
             return rc;
     }
 }
 
 int ed_flock_acquire(const char *path, int mode, const ed_flock_options *opt, ed_flock **lock)
 {
-    static const ed_flock_options defaults = {.timeout = -1};
+    static const ed_flock_options defaults;
     const ed_flock_options *o = opt ? opt : &defaults;
     if (lock)
         *lock = NULL;
-    if (!lock || !path || !*path || (mode != LOCK_SH && mode != LOCK_EX) ||
+    if (!lock || !path || !*path || ((mode & ~LOCK_NB) != LOCK_SH && (mode & ~LOCK_NB) != LOCK_EX) ||
         isnan(o->poll_interval) || isinf(o->poll_interval) || isnan(o->timeout))
         return -EINVAL;
     double interval = o->poll_interval > 0 ? o->poll_interval : DEFAULT_INTERVAL;
