@@ -281,7 +281,8 @@ static inline void remove_dir(char *dir)
     free(dir);
 }
 
-/* The whole file (malloc'd, with a NUL after it), its size in *len. */
+/* The whole file (malloc'd, with a NUL after it), its size in *len (if len
+ * is not NULL). */
 static inline char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -295,7 +296,8 @@ static inline char *slurp(const char *path, size_t *len)
     ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
     buf[n] = '\0';
     fclose(f);
-    *len = (size_t)n;
+    if (len)
+        *len = (size_t)n;
     return buf;
 }
 

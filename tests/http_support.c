@@ -861,6 +861,14 @@ static int route(hs_conn *c, request *rq)
         return route_bytes(c, rq, n); /* made in 64 KiB chunks as it goes */
     if (path_num(p, "/chunked/", &n))
         return route_chunked(c, rq, n);
+    if (path_num(p, "/flaky/", &n)) {
+        /* The first `fails` requests (over the server's life) get 503. */
+        if (c->s->flaky_failed < (int)query_num(rq->query, "fails", 2)) {
+            c->s->flaky_failed++;
+            return respond_text(c, rq, 503, "try again");
+        }
+        return route_bytes(c, rq, n);
+    }
     if (strcmp(p, "/slow") == 0)
         return route_slow(c, rq);
     if (path_num(p, "/delay/", &n))

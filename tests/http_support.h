@@ -16,6 +16,9 @@
  *                    closes the connection at byte K, norange=1 ignores
  *                    Range, badrange=1 answers a range from byte 0
  *   /big/N           the same
+ *   /flaky/N?fails=K the first K requests to any /flaky/ URL get 503 (the
+ *                    server counts them in flaky_failed), later ones are
+ *                    /bytes/N
  *   /chunked/N       N bytes of the pattern, Transfer-Encoding: chunked, in
  *                    chunks of growing sizes, each flushed on its own
  *   /slow?parts=P&size=S&delay=D
@@ -120,6 +123,7 @@ typedef struct hs_server {
     int in_delay;     /* /delay requests waiting now */
     int max_in_delay; /* the most of them at once */
     int dns_queries;  /* /dns-query requests answered */
+    int flaky_failed; /* /flaky/ requests answered 503 */
     int range_requests;          /* requests with a Range header (/bytes, /big) */
     long long last_range_start;  /* the first byte the last one asked for */
     char last_dns_name[256];

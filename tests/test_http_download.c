@@ -672,6 +672,40 @@ START_TEST(test_download_with_failure_result)
 }
 END_TEST
 
+/* Downloads that fail together: each call's ed_http_last_error() is its
+ * own, though each suspends again (to remove its file) after failing. */
+static int failing_download(void *arg, void **result)
+{
+    (void)result;
+    const char *url = arg;
+    char *dir = make_dir();
+    int rc = ed_http_download(url, dir, NULL, NULL, NULL, NULL);
+    bool own = strncmp(ed_http_last_error(), url, strlen(url)) == 0;
+    remove_dir(dir);
+    if (rc != -EREMOTEIO)
+        return -EIO;
+    return own ? 0 : -EPROTO;
+}
+
+START_TEST(test_download_failures_keep_their_own_text)
+{
+    start();
+    enum { N = 6 };
+    char *urls[N];
+    ed_future *fs[N];
+    for (int i = 0; i < N; i++) {
+        urls[i] = strdup(hs_url(&srv, "/status/%d", 500 + i));
+        fs[i] = ed_async(failing_download, urls[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(ed_await(fs[i], NULL), 0);
+        ed_future_release(fs[i]);
+        free(urls[i]);
+    }
+    stop();
+}
+END_TEST
+
 #define RSIZE 200000
 #define RCUT 70000
 
@@ -809,6 +843,7 @@ static Suite *http_download_suite(void)
     tcase_add_test(tc, test_file_name);
     tcase_add_test(tc, test_download_with_name_and_overwrite);
     tcase_add_test(tc, test_download_with_failure_result);
+    tcase_add_test(tc, test_download_failures_keep_their_own_text);
     tcase_add_test(tc, test_download_resume);
     tcase_add_test(tc, test_download_resume_start_over);
     return s;

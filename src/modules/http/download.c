@@ -348,8 +348,12 @@ int ed_http_download_with(const char *url, const char *dir, const ed_http_option
     if (rc == 0)
         http_clear_error(); /* an attempt that failed on the way is no failure */
     http_xfer_untrack(&d->x);
-    if (d->sink)
-        http_sink_abandon(d->sink);
+    if (d->sink) {
+        char failure[HTTP_ERROR_MAX];
+        http_error_keep(failure);
+        http_sink_abandon(d->sink); /* suspends: others may fail meanwhile */
+        http_error_put(failure);
+    }
     http_easy_put(M, d->x.easy);
     download_free(d);
     return rc;

@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
-static _Thread_local char last_error[CURL_ERROR_SIZE + 2048];
+static _Thread_local char last_error[HTTP_ERROR_MAX];
 
 const char *ed_http_last_error(void)
 {
@@ -15,6 +16,16 @@ const char *ed_http_last_error(void)
 void http_clear_error(void)
 {
     last_error[0] = '\0';
+}
+
+void http_error_keep(char *text)
+{
+    memcpy(text, last_error, sizeof last_error);
+}
+
+void http_error_put(const char *text)
+{
+    memcpy(last_error, text, sizeof last_error);
 }
 
 int http_fail(int err, const char *fmt, ...)

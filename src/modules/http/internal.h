@@ -100,6 +100,13 @@ int http_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Forgets the last failure (a new call begins). */
 void http_clear_error(void);
 
+/* The last failure's text, copied out (to HTTP_ERROR_MAX bytes) and back:
+ * a call that suspends after failing lets other fibers fail meanwhile, and
+ * puts its own text back before it returns. */
+#define HTTP_ERROR_MAX (CURL_ERROR_SIZE + 2048)
+void http_error_keep(char *text);
+void http_error_put(const char *text);
+
 /* Whether a proxy failure happened before anything reached the server, so
  * that trying again directly is safe. */
 bool http_proxy_unreachable(CURLcode rc);
