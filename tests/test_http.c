@@ -251,6 +251,29 @@ START_TEST(test_keep_alive)
 }
 END_TEST
 
+/* An idle keep-alive connection the server closes: the client does not
+ * spin on it (its socket's watcher stays while the connection is cached),
+ * does not keep the loop alive, and the next request connects afresh. */
+START_TEST(test_idle_connection_closed_by_server)
+{
+    start();
+    ed_http_response *r = get_ok(hs_url(&srv, "/bytes/100"), NULL);
+    ed_http_response_free(r);
+    hs_stop(&srv); /* closes the cached connection from the server's side */
+    double cpu0 = cpu_seconds();
+    ck_assert_int_eq(ed_sleep(0.3), 0); /* the loop runs: the EOF arrives */
+    ck_assert(cpu_seconds() - cpu0 < 0.15);
+    ed_info info;
+    ck_assert_int_eq(ed_get_info(&info), 0);
+    ck_assert_uint_eq(info.referenced, 0);
+    start();
+    r = get_ok(hs_url(&srv, "/bytes/200"), NULL);
+    ck_assert_uint_eq(r->body_len, 200);
+    ed_http_response_free(r);
+    stop();
+}
+END_TEST
+
 #define MANY 200
 
 /* MANY GETs at once, each with its own URL from fmt (with %d); returns the
@@ -703,6 +726,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_request_methods);
     tcase_add_test(tc, test_request_headers_replace_and_remove);
     tcase_add_test(tc, test_keep_alive);
+    tcase_add_test(tc, test_idle_connection_closed_by_server);
     tcase_add_test(tc, test_concurrent_gets);
     tcase_add_test(tc, test_concurrency_is_real);
     tcase_add_test(tc, test_redirects);

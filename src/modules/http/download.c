@@ -300,7 +300,7 @@ int ed_http_download_with(const char *url, const char *dir, const ed_http_option
                                : NULL;
     struct download *d = calloc(1, sizeof *d);
     if (!d || (!fixed && (dl->name || dl->resume)) || !(d->batch = calloc(1, sizeof *d->batch)) ||
-        !(d->x.easy = http_easy_take(M))) {
+        !(d->x.easy = http_easy_take(M, 0, &(bool){false}))) {
         free(fixed);
         if (d)
             free(d->batch);
@@ -354,7 +354,7 @@ int ed_http_download_with(const char *url, const char *dir, const ed_http_option
         http_sink_abandon(d->sink); /* suspends: others may fail meanwhile */
         http_error_put(failure);
     }
-    http_easy_put(M, d->x.easy);
+    http_easy_put(M, d->x.easy, 0); /* set up by hand: reset before reuse */
     download_free(d);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <eddy.h>
 #include <eddy/http.h>
+#include <stdint.h>
 
 /* The loop's multi handle and what drives it (multi.c). */
 struct http_multi;
@@ -20,6 +21,8 @@ struct http_xfer {
     ed_suspension *waiter; /* the fiber running the transfer */
     bool parked;           /* waiter is inside ed_suspend for this transfer */
     bool added;            /* easy is in the multi handle */
+    bool queued;           /* waits to be added, with the tick's others */
+    struct http_xfer *next_add;
     bool done;             /* libcurl finished it: result is set */
     CURLcode result;
     char errbuf[CURL_ERROR_SIZE];
@@ -62,12 +65,28 @@ void http_xfer_wake(struct http_xfer *x);
  * and keeps its easy handle. Idempotent. */
 void http_xfer_stop(struct http_xfer *x);
 
-/* An easy handle with the module's defaults, from the loop's cache when it
- * has one; NULL when out of memory. http_easy_put resets it and keeps it
- * for the next transfer. */
-CURL *http_easy_take(struct http_multi *M);
-void http_easy_reset(CURL *easy); /* every option back to libcurl's default */
-void http_easy_put(struct http_multi *M, CURL *easy);
+/* An easy handle from the loop's cache (or a new one; NULL when out of
+ * memory). *ready says it was last set up with the same `setup` key (see
+ * http_easy_setup), so only the per-request options need setting. */
+CURL *http_easy_take(struct http_multi *M, uint64_t setup, bool *ready);
+/* Every option back to libcurl's default. */
+void http_easy_reset(CURL *easy);
+/* Gives the handle back to the cache, tagged with the key it is set up
+ * with; 0 (options changed by hand) resets it first. */
+void http_easy_put(struct http_multi *M, CURL *easy, uint64_t setup);
+
+/* Sets easy up to close its sockets through the multi handle, which then
+ * drops their watchers. 0 or -EINVAL. */
+int http_set_close(CURL *easy, struct http_multi *M);
+
+/* The kinds of transfer, whose handles differ in more than the options. */
+enum { HTTP_KIND_REQUEST = 1, HTTP_KIND_DOWNLOAD = 2 };
+
+/* A handle for a transfer of `kind` with opt applied: from the cache as
+ * it is when one was set up alike, else reset and set up. *key is what to
+ * give http_easy_put. 0, -EINVAL (bad options), -ENOMEM. */
+int http_easy_setup(struct http_multi *M, const ed_http_options *opt, int kind, CURL **easy,
+                    uint64_t *key);
 
 /* What the loop's transfers share (CURLOPT_SHARE): TLS sessions, and with
  * cookies the cookie jar. Every request gets one of the two: a handle

@@ -5,26 +5,48 @@
  *
  * The watchers keep the loop alive only while a transfer is in flight:
  * idle keep-alive connections stay in libcurl's cache without holding
- * ed_run() open. The callbacks libcurl calls never fail (libcurl would
- * abandon every transfer); a watcher eddy cannot make fails the transfers
- * instead, through their own fibers. */
+ * ed_run() open. When libcurl stops watching a socket because its
+ * connection goes back to the cache, the socket's watchers stay ("parked"):
+ * the next request on that connection then costs no epoll_ctl. They go
+ * when libcurl closes the socket (CURLOPT_CLOSESOCKETFUNCTION). The
+ * callbacks libcurl calls never fail (libcurl would abandon every
+ * transfer); a watcher eddy cannot make fails the transfers instead,
+ * through their own fibers.
+ *
+ * New transfers are added to libcurl together, once per tick, followed by
+ * one curl_multi_socket_action: their requests leave in one burst rather
+ * than one after each response, which keeps a busy server from going to
+ * sleep (and being woken) between them. */
 #include "internal.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STATE_KEY "eddy.http"
 /* Easy handles kept for reuse: a new one costs several allocations and a
  * first touch of its buffers; 64 covers the usual number in flight. */
 #define SPARE_MAX 64
+/* Idle connections libcurl may keep. Its default, 4 per transfer added,
+ * shrinks while requests wait to be added, and closes connections that
+ * the next burst needs again. */
+#define MAX_CACHED_CONNECTIONS 512
 
 struct http_sock {
     struct http_multi *M;
     curl_socket_t fd;
     ed_id readable, writable; /* 0 until libcurl first wants that direction */
+    bool parked;              /* libcurl stopped watching; the socket is open */
     struct http_sock *prev, *next;
+};
+
+/* A cached easy handle, and the options it was last set up with. */
+struct spare {
+    CURL *easy;
+    uint64_t setup;
 };
 
 struct http_multi {
@@ -35,8 +57,12 @@ struct http_multi {
     size_t in_flight;    /* transfers added and not yet removed */
     bool closing;        /* the loop is being freed */
     struct http_sock *socks;
+    struct http_sock **by_fd; /* socks indexed by fd, for parked ones */
+    size_t by_fd_len;
     struct http_xfer *xfers;
-    CURL *spare[SPARE_MAX];
+    struct http_xfer *to_add, **to_add_tail; /* started, not yet added */
+    ed_id adder;                             /* the defer that adds them */
+    struct spare spare[SPARE_MAX];
     size_t spares;
 };
 
@@ -54,6 +80,8 @@ static void set_referenced(struct http_multi *M, bool on)
 {
     int (*set)(ed_id) = on ? ed_reference : ed_unreference;
     for (struct http_sock *k = M->socks; k; k = k->next) {
+        if (k->parked)
+            continue; /* waits for nothing: never keeps the loop */
         if (k->readable)
             set(k->readable);
         if (k->writable)
@@ -105,16 +133,25 @@ static void drive(struct http_multi *M, curl_socket_t fd, int events)
 
 static int on_readable(ed_id id, int fd, void *data)
 {
-    (void)id;
     struct http_sock *k = data;
+    if (k->parked) {
+        /* An idle connection the server closed, or data nobody asked for:
+         * libcurl finds out when it reuses the connection. Until then the
+         * watcher must not fire on every tick. */
+        ed_disable(id);
+        return 0;
+    }
     drive(k->M, fd, CURL_CSELECT_IN);
     return 0;
 }
 
 static int on_writable(ed_id id, int fd, void *data)
 {
-    (void)id;
     struct http_sock *k = data;
+    if (k->parked) {
+        ed_disable(id);
+        return 0;
+    }
     drive(k->M, fd, CURL_CSELECT_OUT);
     return 0;
 }
@@ -134,6 +171,8 @@ static void sock_free(struct http_multi *M, struct http_sock *k)
 {
     ed_cancel(k->readable);
     ed_cancel(k->writable);
+    if ((size_t)k->fd < M->by_fd_len && M->by_fd[k->fd] == k)
+        M->by_fd[k->fd] = NULL;
     if (k->prev)
         k->prev->next = k->next;
     else
@@ -162,6 +201,46 @@ static bool watch(struct http_multi *M, struct http_sock *k, ed_id *id, bool wan
     return true;
 }
 
+/* The sock of fd, made (or found parked) when libcurl first wants it
+ * watched; NULL when out of memory. */
+static struct http_sock *sock_for(struct http_multi *M, curl_socket_t fd)
+{
+    if ((size_t)fd >= M->by_fd_len) {
+        size_t len = M->by_fd_len ? M->by_fd_len : 64;
+        while (len <= (size_t)fd)
+            len *= 2;
+        struct http_sock **grown = realloc(M->by_fd, len * sizeof *grown);
+        if (!grown)
+            return NULL;
+        memset(grown + M->by_fd_len, 0, (len - M->by_fd_len) * sizeof *grown);
+        M->by_fd = grown;
+        M->by_fd_len = len;
+    }
+    struct http_sock *k = M->by_fd[fd];
+    if (k) {
+        /* Parked: its connection is back in use. Its watchers keep their
+         * registration; they only need the loop's references again. */
+        k->parked = false;
+        if (M->in_flight) {
+            if (k->readable)
+                ed_reference(k->readable);
+            if (k->writable)
+                ed_reference(k->writable);
+        }
+        return k;
+    }
+    if (!(k = calloc(1, sizeof *k)))
+        return NULL;
+    k->M = M;
+    k->fd = fd;
+    k->next = M->socks;
+    if (M->socks)
+        M->socks->prev = k;
+    M->socks = k;
+    M->by_fd[fd] = k;
+    return k;
+}
+
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     (void)easy;
@@ -169,29 +248,51 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     struct http_sock *k = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (k) {
+            /* Parked, not freed: the connection may serve the next request.
+             * A read watcher stays enabled (an idle connection is not
+             * readable, and disabling then enabling again would cost two
+             * epoll_ctl); a write watcher would fire at once: off. */
             curl_multi_assign(M->multi, fd, NULL);
-            sock_free(M, k);
+            k->parked = true;
+            if (k->writable)
+                ed_disable(k->writable);
+            if (k->readable)
+                ed_unreference(k->readable);
         }
         return 0;
     }
     if (M->closing)
         return 0;
     if (!k) {
-        if (!(k = calloc(1, sizeof *k))) {
+        if (!(k = sock_for(M, fd))) {
             fail_all(M, -ENOMEM);
             return 0;
         }
-        k->M = M;
-        k->fd = fd;
-        k->next = M->socks;
-        if (M->socks)
-            M->socks->prev = k;
-        M->socks = k;
         curl_multi_assign(M->multi, fd, k);
     }
     if (!watch(M, k, &k->readable, what & CURL_POLL_IN, true) ||
         !watch(M, k, &k->writable, what & CURL_POLL_OUT, false))
         fail_all(M, -ENOMEM);
+    return 0;
+}
+
+/* libcurl closes a socket: its watchers go first, so that a later socket
+ * with the same number starts afresh. Set on every easy handle eddy
+ * configures (connections made for libcurl's own DoH requests close
+ * without it; their parked watchers are found again by fd number). */
+static int on_close(void *clientp, curl_socket_t fd)
+{
+    struct http_multi *M = clientp;
+    if ((size_t)fd < M->by_fd_len && M->by_fd[fd])
+        sock_free(M, M->by_fd[fd]);
+    return close(fd);
+}
+
+int http_set_close(CURL *easy, struct http_multi *M)
+{
+    if (curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, M) != CURLE_OK)
+        return -EINVAL;
     return 0;
 }
 
@@ -228,12 +329,14 @@ static void multi_destroy(void *data)
         http_xfer_untrack(x);
         x->release(x);
     }
+    ed_cancel(M->adder);
     curl_multi_cleanup(M->multi);
     while (M->socks)
         sock_free(M, M->socks);
+    free(M->by_fd);
     ed_cancel(M->timer);
     while (M->spares)
-        curl_easy_cleanup(M->spare[--M->spares]);
+        curl_easy_cleanup(M->spare[--M->spares].easy);
     curl_share_cleanup(M->share);
     curl_share_cleanup(M->share_plain);
     free(M);
@@ -258,6 +361,8 @@ struct http_multi *http_multi_get(void)
     curl_multi_setopt(M->multi, CURLMOPT_SOCKETDATA, M);
     curl_multi_setopt(M->multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(M->multi, CURLMOPT_TIMERDATA, M);
+    curl_multi_setopt(M->multi, CURLMOPT_MAXCONNECTS, (long)MAX_CACHED_CONNECTIONS);
+    M->to_add_tail = &M->to_add;
     /* One thread uses them: no locks. */
     curl_share_setopt(M->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
     curl_share_setopt(M->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
@@ -301,18 +406,32 @@ void http_easy_reset(CURL *easy)
     curl_easy_reset(easy);
 }
 
-CURL *http_easy_take(struct http_multi *M)
+CURL *http_easy_take(struct http_multi *M, uint64_t setup, bool *ready)
 {
-    return M->spares ? M->spare[--M->spares] : curl_easy_init();
+    *ready = false;
+    if (!M->spares)
+        return curl_easy_init();
+    /* The most recent handle set up the same way, else the most recent. */
+    size_t i = M->spares;
+    while (i > 0 && M->spare[i - 1].setup != setup)
+        i--;
+    if (i == 0)
+        i = M->spares;
+    else
+        *ready = setup != 0;
+    CURL *easy = M->spare[i - 1].easy;
+    M->spare[i - 1] = M->spare[--M->spares];
+    return easy;
 }
 
-void http_easy_put(struct http_multi *M, CURL *easy)
+void http_easy_put(struct http_multi *M, CURL *easy, uint64_t setup)
 {
     if (!easy)
         return;
     if (M->spares < SPARE_MAX && !M->closing) {
-        http_easy_reset(easy);
-        M->spare[M->spares++] = easy;
+        if (!setup)
+            http_easy_reset(easy);
+        M->spare[M->spares++] = (struct spare){easy, setup};
     } else {
         curl_easy_cleanup(easy);
     }
@@ -346,6 +465,33 @@ void http_xfer_untrack(struct http_xfer *x)
     x->M = NULL;
 }
 
+/* Adds the tick's new transfers together, and starts them with one pass:
+ * their requests leave in one burst. */
+static int add_pending(ed_id id, void *data)
+{
+    (void)id;
+    struct http_multi *M = data;
+    M->adder = 0;
+    struct http_xfer *x = M->to_add;
+    M->to_add = NULL;
+    M->to_add_tail = &M->to_add;
+    for (struct http_xfer *next; x; x = next) {
+        next = x->next_add;
+        x->next_add = NULL;
+        x->queued = false;
+        CURLMcode rc = curl_multi_add_handle(M->multi, x->easy);
+        if (rc == CURLM_OK) {
+            x->added = true;
+        } else {
+            x->done = true;
+            x->write_error = rc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+            http_xfer_wake(x);
+        }
+    }
+    drive(M, CURL_SOCKET_TIMEOUT, 0);
+    return 0;
+}
+
 int http_xfer_start(struct http_xfer *x)
 {
     struct http_multi *M = x->M;
@@ -355,10 +501,12 @@ int http_xfer_start(struct http_xfer *x)
     x->errbuf[0] = '\0';
     curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
     curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
-    CURLMcode rc = curl_multi_add_handle(M->multi, x->easy);
-    if (rc != CURLM_OK)
-        return rc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
-    x->added = true;
+    if (!M->adder && !(M->adder = ed_defer(add_pending, M)))
+        return -ENOMEM;
+    x->queued = true;
+    x->next_add = NULL;
+    *M->to_add_tail = x;
+    M->to_add_tail = &x->next_add;
     if (M->in_flight++ == 0)
         set_referenced(M, true);
     return 0;
@@ -367,10 +515,20 @@ int http_xfer_start(struct http_xfer *x)
 void http_xfer_stop(struct http_xfer *x)
 {
     struct http_multi *M = x->M;
-    if (!M || !x->added)
+    if (!M || (!x->added && !x->queued))
         return;
-    curl_multi_remove_handle(M->multi, x->easy);
-    x->added = false;
+    if (x->queued) { /* stopped before it was added */
+        struct http_xfer **p = &M->to_add;
+        while (*p != x)
+            p = &(*p)->next_add;
+        *p = x->next_add;
+        if (!*p)
+            M->to_add_tail = p;
+        x->queued = false;
+    } else {
+        curl_multi_remove_handle(M->multi, x->easy);
+        x->added = false;
+    }
     if (--M->in_flight == 0)
         set_referenced(M, false);
 }

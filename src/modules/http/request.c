@@ -11,17 +11,24 @@ struct buffer {
     size_t len, cap;
 };
 
+static bool buffer_reserve(struct buffer *b, size_t cap)
+{
+    char *data = realloc(b->data, cap);
+    if (!data)
+        return false;
+    b->data = data;
+    b->cap = cap;
+    return true;
+}
+
 static bool buffer_add(struct buffer *b, const char *p, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 1024;
         while (cap < b->len + n + 1)
             cap *= 2;
-        char *data = realloc(b->data, cap);
-        if (!data)
+        if (!buffer_reserve(b, cap))
             return false;
-        b->data = data;
-        b->cap = cap;
     }
     memcpy(b->data + b->len, p, n);
     b->len += n;
@@ -33,6 +40,7 @@ struct request {
     struct http_xfer x;
     struct buffer body, head;
     size_t max_body;
+    uint64_t setup; /* the handle's setup key, for the cache */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *data)
@@ -42,6 +50,15 @@ static size_t on_body(char *p, size_t size, size_t n, void *data)
     if (r->max_body && r->body.len + len > r->max_body) {
         r->x.write_error = -EFBIG;
         return 0;
+    }
+    if (!r->body.cap) { /* the announced size at once: no growing */
+        curl_off_t announced = -1;
+        curl_easy_getinfo(r->x.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+        if (announced > 0 && announced < (curl_off_t)1 << 30 &&
+            !buffer_reserve(&r->body, (size_t)announced + 1)) {
+            r->x.write_error = -ENOMEM;
+            return 0;
+        }
     }
     if (!buffer_add(&r->body, p, len)) {
         r->x.write_error = -ENOMEM;
@@ -104,17 +121,20 @@ static int set_request(struct request *r, const char *method, const char *const 
         method = body_len ? "POST" : "GET";
     if (!is_token(method))
         return -EINVAL;
+    /* A handle from the cache still has its last request's method and
+     * body: back to a plain GET first. */
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+    bool post = strcmp(method, "POST") == 0;
     if (strcmp(method, "HEAD") == 0) {
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(method, "GET") == 0 && !body_len) {
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else {
-        if (strcmp(method, "POST") != 0)
+    } else if (post || body_len) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_len ? (const char *)body : "");
+        if (!post)
             curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-        if (strcmp(method, "POST") == 0 || body_len) {
-            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-            curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_len ? (const char *)body : "");
-        }
+    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     }
     struct curl_slist *list = NULL, *grown;
     /* A body is sent at once: waiting a second for a 100 Continue that
@@ -135,8 +155,7 @@ static int set_request(struct request *r, const char *method, const char *const 
         list = grown;
     }
     r->x.headers = list;
-    if (list)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
     return 0;
 }
 
@@ -189,11 +208,11 @@ static int attempt(struct request *r, const char *method, const char *url,
                    const char *const *headers, const void *body, size_t body_len,
                    const ed_http_options *opt, const char *proxy_override)
 {
-    if (!(r->x.easy = http_easy_take(r->x.M)))
-        return -ENOMEM;
-    int rc = http_apply_options(r->x.easy, r->x.M, opt);
-    if (rc == 0 && proxy_override)
+    int rc = http_easy_setup(r->x.M, opt, HTTP_KIND_REQUEST, &r->x.easy, &r->setup);
+    if (rc == 0 && proxy_override) {
         curl_easy_setopt(r->x.easy, CURLOPT_PROXY, proxy_override);
+        r->setup = 0; /* not what its key says any more */
+    }
     if (rc == 0)
         rc = set_request(r, method, headers, body, body_len);
     if (rc == 0)
@@ -210,7 +229,7 @@ static int attempt(struct request *r, const char *method, const char *url,
 /* Gives the easy handle back and forgets what one attempt gathered. */
 static void attempt_end(struct request *r, struct http_multi *M)
 {
-    http_easy_put(M, r->x.easy);
+    http_easy_put(M, r->x.easy, r->setup);
     r->x.easy = NULL;
     curl_slist_free_all(r->x.headers);
     r->x.headers = NULL;

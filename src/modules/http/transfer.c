@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 #include <strings.h>
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000L
@@ -69,6 +70,8 @@ int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *
     if (opt->max_body)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opt->max_body);
     SET(CURLOPT_SHARE, http_multi_share(M, !opt->no_cookies));
+    if (rc == CURLE_OK && http_set_close(easy, M) < 0)
+        rc = CURLE_BAD_FUNCTION_ARGUMENT;
     if (!opt->no_cookies)
         SET(CURLOPT_COOKIEFILE, ""); /* the engine on, with no file to read */
 #undef SET
@@ -77,14 +80,60 @@ int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *
     return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    for (const unsigned char *b = p; n--; b++)
+        h = (h ^ *b) * 1099511628211u;
+    return h;
+}
+
+static uint64_t mix_str(uint64_t h, const char *s)
+{
+    return s ? mix(h, s, strlen(s) + 1) : mix(h, "\xff", 1);
+}
+
+/* What http_apply_options makes of opt, as a key (never 0). */
+static uint64_t setup_key(const ed_http_options *opt, int kind)
+{
+    uint64_t h = mix(14695981039346656037u, &kind, sizeof kind);
+    h = mix_str(h, opt->proxy);
+    h = mix(h, &opt->timeout, sizeof opt->timeout);
+    h = mix(h, &opt->connect_timeout, sizeof opt->connect_timeout);
+    h = mix(h, &opt->max_redirects, sizeof opt->max_redirects);
+    h = mix_str(h, opt->doh_url);
+    h = mix(h, &opt->insecure, sizeof opt->insecure);
+    h = mix(h, &opt->no_cookies, sizeof opt->no_cookies);
+    h = mix_str(h, opt->user_agent);
+    h = mix(h, &opt->max_body, sizeof opt->max_body);
+    return h ? h : 1;
+}
+
+int http_easy_setup(struct http_multi *M, const ed_http_options *opt, int kind, CURL **easy,
+                    uint64_t *key)
+{
+    static const ed_http_options defaults;
+    if (!opt)
+        opt = &defaults;
+    *key = setup_key(opt, kind);
+    bool ready;
+    if (!(*easy = http_easy_take(M, *key, &ready)))
+        return -ENOMEM;
+    if (ready)
+        return 0; /* set up alike: only the request's own options change */
+    http_easy_reset(*easy);
+    int rc = http_apply_options(*easy, M, opt);
+    if (rc < 0)
+        *key = 0;
+    return rc;
+}
+
 int http_set_url(CURL *easy, const char *url)
 {
     /* Requests to an https server that is still being connected to wait to
      * learn whether it multiplexes (HTTP/2, offered through ALPN) rather
      * than open a connection each. Not for http://: libcurl would hold
      * them until the first response is over, as HTTP/1.1 cannot share. */
-    if (strncasecmp(url, "https://", 8) == 0)
-        curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, strncasecmp(url, "https://", 8) == 0 ? 1L : 0L);
     CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, url);
     return rc == CURLE_OK ? 0 : rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
 }
