@@ -40,3 +40,8 @@ if [ "${EDDY_BENCH_HTTP:-1}" != 0 ]; then
   echo
   "$root/bench/run_http.sh" "$rounds"
 fi
+
+# The side-by-side summary of everything above: build-bench/summary.md and
+# build-bench/performance.png (docs/performance.md keeps a copy of both).
+echo
+"$root/bench/summary.sh" "$build"

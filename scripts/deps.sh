@@ -10,7 +10,7 @@ want=(gcc make cmake pkg-config)
 case "${1:-build}" in
   build) want+=(libcurl4-openssl-dev) ;;
   test) want+=(libcurl4-openssl-dev check libsubunit-dev nginx openssl) ;;
-  bench) want+=(libuv1-dev libev-dev libevent-dev golang-go nginx libcurl4-openssl-dev) ;;
+  bench) want+=(libuv1-dev libev-dev libevent-dev golang-go nginx libcurl4-openssl-dev gnuplot-nox) ;;
   cross) want+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
   *) echo "usage: $0 build|test|bench|cross" >&2; exit 2 ;;
 esac
