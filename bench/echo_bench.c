@@ -33,6 +33,8 @@
  *
  * Environment: EDDY_BENCH_ROUNDS sets the default number of rounds.
  */
+#include "child.h"
+#include "driver.h"
 #include "harness.h"
 
 #include <dirent.h>
@@ -41,9 +43,8 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,33 +83,11 @@ static const char *const server_file[C_COUNT] = {"echo_server_eddy", "echo_serve
 static const double target[C_COUNT] = {0, 1.0, 0, 1.3, 0.9};
 
 /* ------------------------------------------------------------------------
- * CPUs: the client on the first CPU this process may use, the servers on
- * the second.
+ * CPUs (child.h): the client, this process, on the first CPU it may use,
+ * the servers on the second.
  * --------------------------------------------------------------------- */
 
-static bool pin;
-static int client_cpu = -1, server_cpu = -1;
-
-static void choose_cpus(void)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CHECK(sched_getaffinity(0, sizeof set, &set) == 0, "sched_getaffinity: %s", strerror(errno));
-    for (int c = 0; c < CPU_SETSIZE; c++) {
-        if (!CPU_ISSET(c, &set))
-            continue;
-        if (client_cpu < 0)
-            client_cpu = c;
-        else if (server_cpu < 0)
-            server_cpu = c;
-    }
-    pin = server_cpu >= 0;
-    if (!pin)
-        return;
-    CPU_ZERO(&set);
-    CPU_SET(client_cpu, &set);
-    CHECK(sched_setaffinity(0, sizeof set, &set) == 0, "sched_setaffinity: %s", strerror(errno));
-}
+static bench_cpus cpus;
 
 /* The soft fd limit, raised to what the connections need. */
 static void raise_nofile(size_t conns)
@@ -137,62 +116,23 @@ typedef struct server {
     FILE *err; /* its stderr */
 } server;
 
-static void server_said(FILE *err, char *buf, size_t len)
-{
-    rewind(err);
-    size_t n = fread(buf, 1, len - 1, err);
-    buf[n] = 0;
-}
-
 static server server_start(int c)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/%s", server_dir, server_file[c]);
-    int fds[2];
-    CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
-    server s = {0, 0, tmpfile()};
-    CHECK(s.err != NULL, "tmpfile: %s", strerror(errno));
-    s.pid = fork();
-    CHECK(s.pid >= 0, "fork: %s", strerror(errno));
-    if (s.pid == 0) {
-        if (pin) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(server_cpu, &set);
-            if (sched_setaffinity(0, sizeof set, &set) != 0)
-                _exit(126);
-        }
-        if (dup2(fds[1], STDOUT_FILENO) < 0 || dup2(fileno(s.err), STDERR_FILENO) < 0)
-            _exit(126);
-        char *argv[] = {path, NULL};
-        execv(path, argv);
-        fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
+    char *argv[] = {path, NULL};
+    bench_child ch = bench_spawn(argv, cpus.server, BENCH_CHILD_OUT | BENCH_CHILD_ERR);
+    server s = {ch.pid, 0, ch.err};
 
     /* "port N\n", within 10 s */
     char line[64];
-    size_t got = 0;
-    uint64_t deadline = bench_now_ns() + 10000000000ull;
-    while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
-        uint64_t now = bench_now_ns();
-        struct pollfd p = {fds[0], POLLIN, 0};
-        int n = now < deadline ? poll(&p, 1, (int)((deadline - now) / 1000000) + 1) : 0;
-        if (n < 0 && errno == EINTR)
-            continue;
-        ssize_t r = n > 0 ? read(fds[0], line + got, sizeof line - 1 - got) : -1;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    line[got] = 0;
-    close(fds[0]);
+    bench_read_output(ch.out, line, sizeof line, bench_now_ns() + 10000000000ull, true, NULL);
+    close(ch.out);
     if (sscanf(line, "port %d", &s.port) != 1 || s.port <= 0) {
         kill(s.pid, SIGKILL);
         waitpid(s.pid, NULL, 0);
         char said[1024];
-        server_said(s.err, said, sizeof said);
+        bench_said(s.err, said, sizeof said);
         CHECK(false, "%s did not announce its port (it printed '%s'; stderr: %s)", path, line,
               said);
     }
@@ -206,13 +146,12 @@ static void server_stop(server *s, const char *name)
     pid_t w = waitpid(s->pid, &status, WNOHANG);
     char said[1024];
     if (w == s->pid) {
-        server_said(s->err, said, sizeof said);
+        bench_said(s->err, said, sizeof said);
         CHECK(false, "the %s server ended during the run (status %d): %s", name, status, said);
     }
     kill(s->pid, SIGTERM);
-    while (waitpid(s->pid, &status, 0) < 0)
-        CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
-    server_said(s->err, said, sizeof said);
+    status = bench_wait(s->pid);
+    bench_said(s->err, said, sizeof said);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
           "the %s server did not end by SIGTERM (status %d): %s", name, status, said);
     if (said[0])
@@ -461,9 +400,6 @@ typedef struct result {
     uint64_t total;       /* round trips from the first message to the last */
 } result;
 
-/* The figures kept per measurement, for the report. */
-enum { F_RTPS, F_CPU, F_SRV_UTIL, F_CLI_UTIL, F_SRV_WAIT, F_CLI_WAIT, F_COUNT };
-
 typedef struct timing {
     double warmup, window; /* seconds */
 } timing;
@@ -527,39 +463,17 @@ static result measure(const timing *t, size_t n, int port, pid_t server_pid)
     return r;
 }
 
-/* Other work on the machine kept the client, or the server, waiting for its
- * CPU for more than 5% of the window. The Go server's wait is not a sign of
- * it: its own threads (sysmon, a thread returning from a syscall) share its
- * CPU and wait for each other. */
-#define DISTURBED_WAIT 0.05
-
-static bool disturbed(int c, const result *r)
-{
-    return r->client_wait > DISTURBED_WAIT || (c != C_GO && r->server_wait > DISTURBED_WAIT);
-}
-
-static result run_one(int c, const timing *t, size_t n)
-{
-    server s = server_start(c);
-    result r = measure(t, n, s.port, s.pid);
-    server_stop(&s, contender_name[c]);
-    return r;
-}
-
 /* ------------------------------------------------------------------------
  * Options
  * --------------------------------------------------------------------- */
 
 typedef struct options {
-    int rounds;
-    const char *csv;
-    bool use[C_COUNT];
-    size_t conns[8];
+    bench_args args; /* --rounds, --csv, --only, --verbose, --retries, --dir */
+    size_t conns[BENCH_MAX_POINTS];
+    char conns_text[BENCH_MAX_POINTS][24];
+    const char *conns_name[BENCH_MAX_POINTS]; /* the same as text: the driver's points */
     int n_conns;
     timing t;
-    bool verbose;
-    int retries;
-    const char *dir;
     int connect_port;
 } options;
 
@@ -587,11 +501,6 @@ static void usage(FILE *out)
             "  --dir PATH      where the servers are (default: next to this program)\n"
             "  --connect PORT  only the client, against a server already listening on\n"
             "                  127.0.0.1:PORT (first --conns count; for strace or perf)\n");
-}
-
-static const char *contender_names(int i, int alt)
-{
-    return alt ? NULL : contender_name[i];
 }
 
 static double parse_seconds(const char *flag, const char *arg)
@@ -630,107 +539,90 @@ static void parse_conns(const char *arg, options *o)
     }
 }
 
+/* The options of echo_bench's own (bench_args: the common ones). */
+static int own_option(void *ctx, const char *a, const char *value)
+{
+    options *o = ctx;
+    if (!value)
+        return 0;
+    if (!strcmp(a, "--conns"))
+        parse_conns(value, o);
+    else if (!strcmp(a, "--window"))
+        o->t.window = parse_seconds(a, value);
+    else if (!strcmp(a, "--warmup"))
+        o->t.warmup = parse_seconds(a, value);
+    else if (!strcmp(a, "--connect"))
+        o->connect_port = (int)bench_parse_long(a, value, 1);
+    else
+        return 0;
+    return 2;
+}
+
 static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    o->rounds = bench_default_rounds();
-    for (int i = 0; i < C_COUNT; i++)
-        o->use[i] = true;
     o->conns[0] = 1;
     o->conns[1] = 100;
     o->conns[2] = 1000;
     o->n_conns = 3;
     o->t.window = 2;
     o->t.warmup = 0.5;
-    o->retries = 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_arg = i + 1 < argc;
-        if (!strcmp(a, "--rounds") && has_arg) {
-            o->rounds = (int)bench_parse_long(a, argv[++i], 1);
-        } else if (!strcmp(a, "--csv") && has_arg) {
-            o->csv = argv[++i];
-        } else if (!strcmp(a, "--only") && has_arg) {
-            bench_parse_list(argv[++i], o->use, C_COUNT, contender_names, NULL, "server");
-        } else if (!strcmp(a, "--conns") && has_arg) {
-            parse_conns(argv[++i], o);
-        } else if (!strcmp(a, "--window") && has_arg) {
-            o->t.window = parse_seconds(a, argv[++i]);
-        } else if (!strcmp(a, "--warmup") && has_arg) {
-            o->t.warmup = parse_seconds(a, argv[++i]);
-        } else if (!strcmp(a, "--verbose")) {
-            o->verbose = true;
-        } else if (!strcmp(a, "--retries") && has_arg) {
-            o->retries = (int)bench_parse_long(a, argv[++i], 0);
-        } else if (!strcmp(a, "--dir") && has_arg) {
-            o->dir = argv[++i];
-        } else if (!strcmp(a, "--connect") && has_arg) {
-            o->connect_port = (int)bench_parse_long(a, argv[++i], 1);
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            exit(0);
-        } else {
-            usage(stderr);
-            exit(64);
-        }
-    }
-    if (!o->use[C_EDDY] && !o->connect_port) {
-        fprintf(stderr, "echo_bench: eddy must be among the servers (ratios are eddy's)\n");
-        exit(64);
-    }
-}
-
-static void find_servers(const options *o)
-{
-    if (o->dir) {
-        snprintf(server_dir, sizeof server_dir, "%s", o->dir);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", server_dir, sizeof server_dir - 1);
-        CHECK(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
-        server_dir[n] = 0;
-        char *slash = strrchr(server_dir, '/');
-        if (slash)
-            *slash = 0;
-    }
-    bool missing = false;
-    for (int c = 0; c < C_COUNT; c++) {
-        if (!o->use[c])
-            continue;
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/%s", server_dir, server_file[c]);
-        if (access(path, X_OK) != 0) {
-            fprintf(stderr, "echo_bench: the %s server %s is missing (%s)\n", contender_name[c],
-                    path, strerror(errno));
-            missing = true;
-        }
-    }
-    if (missing) {
-        fprintf(stderr, "echo_bench: build the echo_bench target (the Go server needs "
-                        "golang-go), give --dir PATH, or leave servers out with --only\n");
-        exit(1);
+    o->args = (bench_args){.contenders = C_COUNT,
+                           .name = contender_name,
+                           .only_what = "server",
+                           .retries_dir = true,
+                           .usage = usage,
+                           .own = own_option,
+                           .ctx = o};
+    bench_parse_args(&o->args, argc, argv);
+    if (!o->connect_port)
+        bench_need_eddy(&o->args, "servers");
+    for (int k = 0; k < o->n_conns; k++) {
+        snprintf(o->conns_text[k], sizeof o->conns_text[k], "%zu", o->conns[k]);
+        o->conns_name[k] = o->conns_text[k];
     }
 }
 
 /* ------------------------------------------------------------------------
- * Report
+ * The rounds (driver.h)
  * --------------------------------------------------------------------- */
 
-static void print_measurement(size_t conns, int c, const result *r, bool again)
+/* Other work on the machine kept the client, or the server, waiting for its
+ * CPU for more than 5% of the window. The Go server's wait is not a sign of
+ * it: its own threads (sysmon, a thread returning from a syscall) share its
+ * CPU and wait for each other. */
+static bool disturbed(int c, const void *res)
 {
+    const result *r = res;
+    return r->client_wait > BENCH_DISTURBED_WAIT ||
+           (c != C_GO && r->server_wait > BENCH_DISTURBED_WAIT);
+}
+
+/* Server c at connection count k. */
+static void run_one(void *ctx, int k, int c, void *res)
+{
+    const options *o = ctx;
+    server s = server_start(c);
+    *(result *)res = measure(&o->t, o->conns[k], s.port, s.pid);
+    server_stop(&s, contender_name[c]);
+}
+
+static void print_measurement(void *ctx, int k, int c, const void *res, bool again)
+{
+    const options *o = ctx;
+    const result *r = res;
     printf("  %5zu conns  %-6s %9.0f rt/s  server %6.2f us/rt, CPU %3.0f%% (waiting %2.0f%%)  "
            "client CPU %3.0f%% (waiting %2.0f%%)  per conn %lu-%lu%s\n",
-           conns, contender_name[c], r->rtps, r->server_ns / 1000, 100 * r->server_util,
+           o->conns[k], contender_name[c], r->rtps, r->server_ns / 1000, 100 * r->server_util,
            100 * r->server_wait, 100 * r->client_util, 100 * r->client_wait,
            (unsigned long)r->least, (unsigned long)r->most, again ? "  disturbed: again" : "");
 }
 
-static void fmt_rate(char *buf, size_t len, double v)
-{
-    if (v >= 1000)
-        snprintf(buf, len, "%.1fk", v / 1000);
-    else
-        snprintf(buf, len, "%.0f", v);
-}
+/* ------------------------------------------------------------------------
+ * Main, and the report
+ * --------------------------------------------------------------------- */
+
+#define FIG(member) offsetof(result, member)
 
 int main(int argc, char **argv)
 {
@@ -745,7 +637,8 @@ int main(int argc, char **argv)
         if (o.conns[k] > most)
             most = o.conns[k];
     raise_nofile(most);
-    choose_cpus();
+    cpus = bench_choose_cpus();
+    bench_pin_self(cpus.client);
 
     if (o.connect_port) {
         printf("echo_bench: client only, %zu connections to 127.0.0.1:%d, %.1f s + %.1f s\n",
@@ -758,103 +651,55 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    find_servers(&o);
-    bench_print_host(o.rounds);
-    if (pin)
-        printf("  client (this process) on CPU %d, each server on CPU %d\n", client_cpu,
-               server_cpu);
+    bench_program_dir(server_dir, sizeof server_dir, o.args.dir);
+    bench_find_programs(server_dir, C_COUNT, o.args.use, server_file, contender_name, "server",
+                        "build the echo_bench target (the Go server needs golang-go), give "
+                        "--dir PATH, or leave servers out with --only");
+    bench_print_host(o.args.rounds);
+    if (cpus.pin)
+        printf("  client (this process) on CPU %d, each server on CPU %d\n", cpus.client,
+               cpus.server);
     else
         printf("  only one CPU: client and servers share it (not pinned)\n");
     printf("  servers in %s, a fresh process per measurement; Go with GOMAXPROCS=1\n",
            server_dir);
     printf("  %d-byte messages, closed loop; %.1f s warm-up, then %.1f s counted\n", MSG,
            o.t.warmup, o.t.window);
-    {
-        FILE *f = fopen("/proc/loadavg", "r");
-        char line[128] = "?";
-        if (f && fgets(line, sizeof line, f))
-            line[strcspn(line, "\n")] = 0;
-        if (f)
-            fclose(f);
-        printf("  the load average at start: %s\n", line);
-    }
+    char load[128];
+    printf("  the load average at start: %s\n", bench_loadavg(load, sizeof load));
 
-    int rounds = o.rounds, nc = o.n_conns;
-    /* fig[conn count][contender][figure][round] */
-    double *fig[8][C_COUNT][F_COUNT];
-    for (int k = 0; k < nc; k++)
-        for (int c = 0; c < C_COUNT; c++)
-            for (int f = 0; f < F_COUNT; f++)
-                fig[k][c][f] = bench_doubles((size_t)rounds);
-    int list[C_COUNT], n = 0;
-    for (int c = 0; c < C_COUNT; c++)
-        if (o.use[c])
-            list[n++] = c;
+    int rounds = o.args.rounds, nc = o.n_conns;
+    bench_driver d = {.args = &o.args,
+                      .points = nc,
+                      .point_name = o.conns_name,
+                      .result_size = sizeof(result),
+                      .ctx = &o,
+                      .run = run_one,
+                      .disturbed = disturbed,
+                      .print = print_measurement};
+    bench_driver_run(&d);
 
-    int reruns = 0;
-    char kept[1024] = "";
-    bench_probes probes;
-    bench_probes_init(&probes, rounds);
-    printf("\n");
-    for (int r = 0; r < rounds; r++) {
-        bench_probe_before(&probes, r);
-        for (int k = 0; k < nc; k++) {
-            for (int j = 0; j < n; j++) {
-                int c = list[(j + r) % n]; /* rotate who goes first */
-                result res;
-                for (int attempt = 0;; attempt++) {
-                    res = run_one(c, &o.t, o.conns[k]);
-                    bool again = disturbed(c, &res) && attempt < o.retries;
-                    if (o.verbose)
-                        print_measurement(o.conns[k], c, &res, again);
-                    if (!again)
-                        break;
-                    reruns++;
-                }
-                if (disturbed(c, &res)) {
-                    size_t len = strlen(kept);
-                    snprintf(kept + len, sizeof kept - len, "%s round %d %s/%zu", len ? "," : "",
-                             r + 1, contender_name[c], o.conns[k]);
-                }
-                fig[k][c][F_RTPS][r] = res.rtps;
-                fig[k][c][F_CPU][r] = res.server_ns;
-                fig[k][c][F_SRV_UTIL][r] = res.server_util;
-                fig[k][c][F_CLI_UTIL][r] = res.client_util;
-                fig[k][c][F_SRV_WAIT][r] = res.server_wait;
-                fig[k][c][F_CLI_WAIT][r] = res.client_wait;
-            }
-        }
-        bench_probe_after(&probes, r);
-    }
-
-#define MED(k, c, f) bench_median(fig[k][c][f], rounds)
-#define RATIO(a, b) bench_ratios(a, b, rounds)
+#define MED(k, c, member) bench_driver_median(&d, k, c, FIG(member))
     printf("\n%-6s %-23s %8s %15s %7s %8s %9s %20s %8s\n", "conns", "server", "rt/s", "min-max",
            "us/rt", "CPU s/c", "wait s/c", "eddy/this rt/s", "this/eddy");
     for (int k = 0; k < nc; k++) {
-        for (int j = 0; j < n; j++) {
-            int c = list[j];
-            bench_summary s = bench_summarize(fig[k][c][F_RTPS], (size_t)rounds);
-            char med[16], lo[16], hi[16], mm[40], rr[48] = "-", cr[16] = "-", cn[16] = "";
-            char util[16], wait[16];
-            fmt_rate(med, sizeof med, s.median);
-            fmt_rate(lo, sizeof lo, s.min);
-            fmt_rate(hi, sizeof hi, s.max);
-            snprintf(mm, sizeof mm, "%s-%s", lo, hi);
-            snprintf(util, sizeof util, "%.0f/%.0f%%", 100 * MED(k, c, F_SRV_UTIL),
-                     100 * MED(k, c, F_CLI_UTIL));
-            snprintf(wait, sizeof wait, "%.0f/%.0f%%", 100 * MED(k, c, F_SRV_WAIT),
-                     100 * MED(k, c, F_CLI_WAIT));
-            if (c != C_EDDY) {
-                bench_summary q = RATIO(fig[k][C_EDDY][F_RTPS], fig[k][c][F_RTPS]);
+        for (int j = 0; j < d.n; j++) {
+            int c = d.list[j];
+            bench_rate_text rate = bench_driver_rate(&d, k, c, FIG(rtps));
+            char rr[48] = "-", cr[16] = "-", cn[16] = "", util[16], wait[16];
+            snprintf(util, sizeof util, "%.0f/%.0f%%", 100 * MED(k, c, server_util),
+                     100 * MED(k, c, client_util));
+            snprintf(wait, sizeof wait, "%.0f/%.0f%%", 100 * MED(k, c, server_wait),
+                     100 * MED(k, c, client_wait));
+            if (bench_driver_has_ratios(&d, c)) {
+                bench_summary q = bench_eddy_over(&d, k, c, FIG(rtps));
                 snprintf(rr, sizeof rr, "%.2f (%.2f-%.2f)", q.median, q.min, q.max);
-                snprintf(cr, sizeof cr, "%.2f",
-                         RATIO(fig[k][c][F_CPU], fig[k][C_EDDY][F_CPU]).median);
+                snprintf(cr, sizeof cr, "%.2f", bench_over_eddy(&d, k, c, FIG(server_ns)).median);
             }
             if (j == 0)
                 snprintf(cn, sizeof cn, "%zu", o.conns[k]);
-            printf("%-6s %-23s %8s %15s %7.2f %8s %9s %20s %8s\n", cn, contender_label[c], med,
-                   mm, MED(k, c, F_CPU) / 1000, util, wait, rr, cr);
+            printf("%-6s %-23s %8s %15s %7.2f %8s %9s %20s %8s\n", cn, contender_label[c],
+                   rate.median, rate.range, MED(k, c, server_ns) / 1000, util, wait, rr, cr);
         }
     }
     printf("(medians over %d rounds. rt/s: round trips per second, min-max over the rounds;\n"
@@ -872,12 +717,12 @@ int main(int argc, char **argv)
         if (o.conns[k] < 100)
             continue;
         any_target = true;
-        for (int j = 0; j < n; j++) {
-            int c = list[j];
+        for (int j = 0; j < d.n; j++) {
+            int c = d.list[j];
             if (target[c] == 0)
                 continue;
-            double q = RATIO(fig[k][C_EDDY][F_RTPS], fig[k][c][F_RTPS]).median;
-            double qc = RATIO(fig[k][c][F_CPU], fig[k][C_EDDY][F_CPU]).median;
+            double q = bench_eddy_over(&d, k, c, FIG(rtps)).median;
+            double qc = bench_over_eddy(&d, k, c, FIG(server_ns)).median;
             printf("  %4zu conns: eddy >= %.1fx %-6s %.2fx, %s  (by server CPU per round "
                    "trip: %.2fx, %s)\n",
                    o.conns[k], target[c], contender_name[c], q, q >= target[c] ? "met" : "MISSED",
@@ -886,41 +731,29 @@ int main(int argc, char **argv)
     }
     if (!any_target)
         printf("  none: they are set for 100 connections and more\n");
-    bench_probes_report(&probes);
-    printf("other work on the machine (client or non-Go server waiting > %.0f%% of the "
-           "window): %d measurement(s) re-run; kept though disturbed:%s\n",
-           100 * DISTURBED_WAIT, reruns, kept[0] ? kept : " none");
+    bench_driver_report(&d, "client or non-Go server waiting", "window");
 
-    if (o.csv) {
-        FILE *f = bench_csv_open(o.csv, "conns,contender,rtps_median,rtps_min,rtps_max,"
-                                        "server_ns_per_rt_median,server_cpu_share_median,"
-                                        "client_cpu_share_median,server_wait_share_median,"
-                                        "client_wait_share_median,eddy_rtps_ratio_median,"
-                                        "eddy_rtps_ratio_min,eddy_rtps_ratio_max,"
-                                        "eddy_cpu_ratio_median");
+    if (o.args.csv) {
+        FILE *f = bench_csv_open(o.args.csv,
+                                 "conns,contender,rtps_median,rtps_min,rtps_max,"
+                                 "server_ns_per_rt_median,server_cpu_share_median,"
+                                 "client_cpu_share_median,server_wait_share_median,"
+                                 "client_wait_share_median,eddy_rtps_ratio_median,"
+                                 "eddy_rtps_ratio_min,eddy_rtps_ratio_max,"
+                                 "eddy_cpu_ratio_median");
         for (int k = 0; k < nc; k++)
-            for (int j = 0; j < n; j++) {
-                int c = list[j];
-                bench_summary s = bench_summarize(fig[k][c][F_RTPS], (size_t)rounds);
+            for (int j = 0; j < d.n; j++) {
+                int c = d.list[j];
+                bench_summary s = bench_driver_summary(&d, k, c, FIG(rtps));
                 fprintf(f, "%zu,%s,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,", o.conns[k],
-                        contender_name[c], s.median, s.min, s.max, MED(k, c, F_CPU),
-                        MED(k, c, F_SRV_UTIL), MED(k, c, F_CLI_UTIL), MED(k, c, F_SRV_WAIT),
-                        MED(k, c, F_CLI_WAIT));
-                if (c != C_EDDY) {
-                    bench_summary q = RATIO(fig[k][C_EDDY][F_RTPS], fig[k][c][F_RTPS]);
-                    fprintf(f, "%.4f,%.4f,%.4f,%.4f\n", q.median, q.min, q.max,
-                            RATIO(fig[k][c][F_CPU], fig[k][C_EDDY][F_CPU]).median);
-                } else {
-                    fprintf(f, ",,,\n");
-                }
+                        contender_name[c], s.median, s.min, s.max, MED(k, c, server_ns),
+                        MED(k, c, server_util), MED(k, c, client_util), MED(k, c, server_wait),
+                        MED(k, c, client_wait));
+                bench_driver_csv_ratios(f, &d, k, c, FIG(rtps), FIG(server_ns));
             }
-        bench_csv_close(f, o.csv);
+        bench_csv_close(f, o.args.csv);
     }
 
-    for (int k = 0; k < nc; k++)
-        for (int c = 0; c < C_COUNT; c++)
-            for (int f = 0; f < F_COUNT; f++)
-                free(fig[k][c][f]);
-    bench_probes_free(&probes);
+    bench_driver_free(&d);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* The harness both benchmark programs share: see harness.h. */
+/* The harness the benchmark programs share: see harness.h. */
 #include "harness.h"
 
 #include <errno.h>
@@ -157,8 +157,11 @@ long bench_parse_long(const char *flag, const char *arg, long min)
     return v;
 }
 
-void bench_parse_list(const char *arg, bool *out, int n, const char *(*name)(int i, int alt),
-                      int (*alias)(const char *name), const char *what)
+/* Name alt (0 or 1) of entry i of a list, from what the caller keeps (ctx). */
+typedef const char *(*list_name_fn)(const void *ctx, int i, int alt);
+
+static void parse_list(const char *arg, bool *out, int n, list_name_fn name, const void *ctx,
+                       int (*alias)(const char *name), const char *what)
 {
     for (int i = 0; i < n; i++)
         out[i] = false;
@@ -170,7 +173,7 @@ void bench_parse_list(const char *arg, bool *out, int n, const char *(*name)(int
         int found = -1;
         for (int i = 0; i < n && found < 0; i++)
             for (int alt = 0; alt < 2 && found < 0; alt++)
-                if (name(i, alt) && !strcmp(tok, name(i, alt)))
+                if (name(ctx, i, alt) && !strcmp(tok, name(ctx, i, alt)))
                     found = i;
         if (found < 0 && alias)
             found = alias(tok);
@@ -184,6 +187,82 @@ void bench_parse_list(const char *arg, bool *out, int n, const char *(*name)(int
     free(copy);
     if (!ok)
         exit(64);
+}
+
+typedef struct name_fn_box {
+    const char *(*fn)(int i, int alt);
+} name_fn_box;
+
+static const char *boxed_name(const void *ctx, int i, int alt)
+{
+    return ((const name_fn_box *)ctx)->fn(i, alt);
+}
+
+void bench_parse_list(const char *arg, bool *out, int n, const char *(*name)(int i, int alt),
+                      int (*alias)(const char *name), const char *what)
+{
+    name_fn_box box = {name};
+    parse_list(arg, out, n, boxed_name, &box, alias, what);
+}
+
+/* Names from an array, with no second name. */
+static const char *array_name(const void *ctx, int i, int alt)
+{
+    return alt ? NULL : ((const char *const *)ctx)[i];
+}
+
+void bench_parse_args(bench_args *a, int argc, char **argv)
+{
+    BENCH_CHECK(a->contenders <= BENCH_MAX_CONTENDERS, "%d contenders", a->contenders);
+    a->rounds = bench_default_rounds();
+    a->csv = NULL;
+    for (int c = 0; c < BENCH_MAX_CONTENDERS; c++)
+        a->use[c] = c < a->contenders;
+    a->verbose = false;
+    a->retries = 2;
+    a->dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        int took = 0;
+        if (!strcmp(arg, "--rounds") && value) {
+            a->rounds = (int)bench_parse_long(arg, value, 1);
+            took = 2;
+        } else if (!strcmp(arg, "--csv") && value) {
+            a->csv = value;
+            took = 2;
+        } else if (!strcmp(arg, "--only") && value) {
+            parse_list(value, a->use, a->contenders, array_name, a->name, NULL, a->only_what);
+            took = 2;
+        } else if (!strcmp(arg, "--verbose")) {
+            a->verbose = true;
+            took = 1;
+        } else if (a->retries_dir && !strcmp(arg, "--retries") && value) {
+            a->retries = (int)bench_parse_long(arg, value, 0);
+            took = 2;
+        } else if (a->retries_dir && !strcmp(arg, "--dir") && value) {
+            a->dir = value;
+            took = 2;
+        } else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            a->usage(stdout);
+            exit(0);
+        } else {
+            took = a->own(a->ctx, arg, value);
+        }
+        if (took == 0) {
+            a->usage(stderr);
+            exit(64);
+        }
+        i += took - 1;
+    }
+}
+
+void bench_need_eddy(const bench_args *a, const char *what)
+{
+    if (!a->use[0]) {
+        fprintf(stderr, "%s: eddy must be among the %s (ratios are eddy's)\n", bench_prog, what);
+        exit(64);
+    }
 }
 
 size_t bench_scaled(size_t n, double scale)
@@ -204,6 +283,25 @@ const char *bench_fmt_count(char *buf, size_t len, size_t n)
         snprintf(buf, len, "%zuk", n / 1000);
     else
         snprintf(buf, len, "%zu", n);
+    return buf;
+}
+
+void bench_fmt_rate(char *buf, size_t len, double v)
+{
+    if (v >= 1000)
+        snprintf(buf, len, "%.1fk", v / 1000);
+    else
+        snprintf(buf, len, "%.0f", v);
+}
+
+const char *bench_loadavg(char *buf, size_t len)
+{
+    snprintf(buf, len, "?");
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fgets(buf, (int)len, f))
+        buf[strcspn(buf, "\n")] = 0;
+    if (f)
+        fclose(f);
     return buf;
 }
 

@@ -1,7 +1,8 @@
 /*
- * The harness both benchmark programs share (bench/loop_bench.c and
- * bench/task_bench.c; see docs/performance.md): checks, clocks, the
- * statistics over rounds, the slow-phase probe, option and list parsing,
+ * The harness the benchmark programs share (bench/loop_bench.c,
+ * task_bench.c, echo_bench.c and http_bench.c; see docs/performance.md):
+ * checks, clocks, the statistics over rounds, the slow-phase probe, option
+ * and list parsing (and the options every driver but loop_bench takes),
  * and the header, probe and CSV lines of the report.
  *
  * Each program defines bench_prog (its name, which starts every message)
@@ -113,12 +114,57 @@ void bench_parse_list(const char *arg, bool *out, int n, const char *(*name)(int
 /* n divided by scale, at least 1. */
 size_t bench_scaled(size_t n, double scale);
 
+/* The options echo_bench, http_bench and task_bench share:
+ *
+ *   --rounds N    rounds (default bench_default_rounds())
+ *   --csv FILE
+ *   --only LIST   the contenders in use, by name (default: all)
+ *   --verbose
+ *   --retries N   (default 2) and --dir PATH, where the program takes them
+ *   --help, -h    usage(stdout), then exit 0
+ *
+ * Every other argument goes to the program's own(ctx, arg, value), value
+ * being the argument after it (NULL after the last), which returns how many
+ * it took (1, or 2 with the value), or 0 when it does not know it (nor a
+ * common option missing its value): then usage(stderr) and exit 64. */
+#define BENCH_MAX_CONTENDERS 8
+
+typedef struct bench_args {
+    /* What the program says */
+    int contenders;          /* at most BENCH_MAX_CONTENDERS */
+    const char *const *name; /* [contenders]: what --only takes */
+    const char *only_what;   /* "server": "PROG: unknown server 'x'" */
+    bool retries_dir;        /* --retries and --dir are taken */
+    void (*usage)(FILE *out);
+    int (*own)(void *ctx, const char *arg, const char *value);
+    void *ctx;
+    /* What was given */
+    int rounds;
+    const char *csv;
+    bool use[BENCH_MAX_CONTENDERS];
+    bool verbose;
+    int retries;
+    const char *dir;
+} bench_args;
+
+void bench_parse_args(bench_args *a, int argc, char **argv);
+
+/* Unless contender 0 (eddy) is in use: "PROG: eddy must be among the WHAT
+ * (ratios are eddy's)", exit 64. */
+void bench_need_eddy(const bench_args *a, const char *what);
+
 /* ------------------------------------------------------------------------
  * Report
  * --------------------------------------------------------------------- */
 
 /* 10M, 200k, 2500; returns buf. */
 const char *bench_fmt_count(char *buf, size_t len, size_t n);
+
+/* A rate: 12.3k from 1000 up, else 950. */
+void bench_fmt_rate(char *buf, size_t len, double v);
+
+/* The first line of /proc/loadavg, or "?"; returns buf. */
+const char *bench_loadavg(char *buf, size_t len);
 
 /* "PROG: N interleaved rounds, C CPUs (CPU MODEL)" */
 void bench_print_host(int rounds);

@@ -52,6 +52,8 @@
  *
  * Environment: EDDY_BENCH_ROUNDS sets the default number of rounds.
  */
+#include "child.h"
+#include "driver.h"
 #include "harness.h"
 
 #include <dirent.h>
@@ -59,9 +61,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,7 +79,6 @@ const int bench_check_status = 1;
 #define CHECK BENCH_CHECK
 
 #define TARGET 0.95               /* eddy's requests/s over curl's */
-#define DISTURBED_WAIT 0.05       /* share of the time spent waiting for a CPU */
 #define CLIENT_LIMIT_NS 300000000000ull /* a client still running after 5 min is stuck */
 
 /* ------------------------------------------------------------------------
@@ -95,39 +95,11 @@ static const char *const client_file[C_COUNT] = {"http_client_eddy", "http_clien
 static const char *const client_mode[C_COUNT] = {NULL, "poll", "epoll"};
 
 /* ------------------------------------------------------------------------
- * CPUs: the clients on the first CPU this process may use, nginx on the
- * second.
+ * CPUs (child.h): the clients on the first CPU this process may use, nginx
+ * on the second.
  * --------------------------------------------------------------------- */
 
-static bool pin;
-static int client_cpu = -1, server_cpu = -1;
-
-static void choose_cpus(void)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CHECK(sched_getaffinity(0, sizeof set, &set) == 0, "sched_getaffinity: %s", strerror(errno));
-    for (int c = 0; c < CPU_SETSIZE; c++) {
-        if (!CPU_ISSET(c, &set))
-            continue;
-        if (client_cpu < 0)
-            client_cpu = c;
-        else if (server_cpu < 0)
-            server_cpu = c;
-    }
-    pin = server_cpu >= 0;
-}
-
-static void pin_to(int cpu)
-{
-    if (!pin)
-        return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0)
-        _exit(126);
-}
+static bench_cpus cpus;
 
 /* ------------------------------------------------------------------------
  * Cleaning up: nginx, the client running, the temporary directory. The
@@ -339,22 +311,10 @@ static bool nginx_try(server *s)
     char conf_path[PATH_MAX + 64], err_path[PATH_MAX + 64];
     snprintf(conf_path, sizeof conf_path, "%s/nginx.conf", tmp_dir);
     snprintf(err_path, sizeof err_path, "%s/error.log", tmp_dir);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        pin_to(server_cpu);
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO);
-        }
-        /* -e: the log of what happens before the configuration is read */
-        char *argv[] = {(char *)s->nginx, "-p", tmp_dir, "-e", err_path, "-c", conf_path,
-                        "-g", "daemon off;", NULL};
-        execvp(s->nginx, argv);
-        fprintf(stderr, "http_bench: cannot run %s: %s\n", s->nginx, strerror(errno));
-        _exit(127);
-    }
+    /* -e: the log of what happens before the configuration is read */
+    char *argv[] = {(char *)s->nginx, "-p", tmp_dir, "-e", err_path, "-c", conf_path,
+                    "-g", "daemon off;", NULL};
+    pid_t pid = bench_spawn(argv, cpus.server, BENCH_CHILD_QUIET | BENCH_CHILD_SEARCH).pid;
     nginx_pid = pid;
 
     uint64_t deadline = bench_now_ns() + 10000000000ull;
@@ -435,13 +395,8 @@ static sched_ns proc_sched(pid_t pid)
  * --------------------------------------------------------------------- */
 
 typedef struct options {
-    int rounds;
-    const char *csv;
-    bool use[C_COUNT];
+    bench_args args; /* --rounds, --csv, --only, --verbose, --retries, --dir */
     size_t requests, inflight, size;
-    bool verbose;
-    int retries;
-    const char *dir;
     const char *nginx;
     bool serve;
 } options;
@@ -459,8 +414,6 @@ typedef struct result {
     double warmup_s;    /* the warm-up's wall-clock time */
 } result;
 
-enum { F_RPS, F_CLIENT_US, F_SERVER_US, F_CLIENT_UTIL, F_SERVER_UTIL, F_COUNT };
-
 /* The number after " key=" in line, or exits. */
 static double field(const char *line, const char *key, const char *who)
 {
@@ -471,8 +424,18 @@ static double field(const char *line, const char *key, const char *who)
     return strtod(p + strlen(pat), NULL);
 }
 
-static result run_one(int c, const options *o, const server *s)
+/* What a measurement needs (driver.h's ctx). */
+typedef struct run_ctx {
+    const options *o;
+    const server *s;
+} run_ctx;
+
+/* Client c, against nginx (http_bench has one point). */
+static void run_one(void *ctx, int p, int c, void *res)
 {
+    const options *o = ((const run_ctx *)ctx)->o;
+    const server *s = ((const run_ctx *)ctx)->s;
+    (void)p;
     char path[PATH_MAX + 32], req[32], infl[32], len[32];
     snprintf(path, sizeof path, "%s/%s", client_dir, client_file[c]);
     snprintf(req, sizeof req, "%zu", o->requests);
@@ -494,51 +457,18 @@ static result run_one(int c, const options *o, const server *s)
     argv[a++] = (char *)s->url;
     argv[a] = NULL;
 
-    int fds[2];
-    CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
     sched_ns s0 = proc_sched(s->worker);
     uint64_t t0 = bench_now_ns();
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        pin_to(client_cpu);
-        if (dup2(fds[1], STDOUT_FILENO) < 0)
-            _exit(126);
-        execv(path, argv);
-        fprintf(stderr, "http_bench: cannot run %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    client_pid = pid;
-    close(fds[1]);
+    bench_child ch = bench_spawn(argv, cpus.client, BENCH_CHILD_OUT);
+    client_pid = ch.pid;
 
     char out[4096];
-    size_t got = 0;
-    uint64_t limit = t0 + CLIENT_LIMIT_NS;
-    for (;;) {
-        uint64_t now = bench_now_ns();
-        CHECK(now < limit, "%s still running after %.0f s", contender_name[c],
-              (double)CLIENT_LIMIT_NS / 1e9);
-        struct pollfd p = {fds[0], POLLIN, 0};
-        int n = poll(&p, 1, 1000);
-        if (n < 0 && errno == EINTR)
-            continue;
-        CHECK(n >= 0, "poll: %s", strerror(errno));
-        if (n == 0)
-            continue;
-        ssize_t r = read(fds[0], out + got, sizeof out - 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        CHECK(r >= 0, "read: %s", strerror(errno));
-        if (r == 0)
-            break;
-        got += (size_t)r;
-        CHECK(got < sizeof out - 1, "%s printed too much", contender_name[c]);
-    }
-    out[got] = 0;
-    close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
+    size_t got;
+    CHECK(bench_read_output(ch.out, out, sizeof out, t0 + CLIENT_LIMIT_NS, false, &got),
+          "%s still running after %.0f s", contender_name[c], (double)CLIENT_LIMIT_NS / 1e9);
+    CHECK(got < sizeof out - 1, "%s printed too much", contender_name[c]);
+    close(ch.out);
+    int status = bench_wait(ch.pid);
     client_pid = 0;
     uint64_t t1 = bench_now_ns();
     sched_ns s1 = proc_sched(s->worker);
@@ -554,21 +484,36 @@ static result run_one(int c, const options *o, const server *s)
               field(line, "bytes", contender_name[c]) == (double)o->requests * (double)o->size,
           "the %s client did not make %zu GETs of %zu bytes: '%s'", contender_name[c],
           o->requests, o->size, line);
-    result r;
-    r.rps = field(line, "rps", contender_name[c]);
-    r.client_us = field(line, "cpu_seconds", contender_name[c]) * 1e6 / (double)o->requests;
-    r.client_util = field(line, "cpu_seconds", contender_name[c]) / secs;
-    r.client_wait = field(line, "wait_seconds", contender_name[c]) / secs;
-    r.warmup_s = field(line, "warmup_seconds", contender_name[c]);
-    r.server_us = (double)(s1.run - s0.run) / 1e3 / all;
-    r.server_util = (double)(s1.run - s0.run) / 1e9 / life;
-    r.server_wait = (double)(s1.wait - s0.wait) / 1e9 / life;
-    return r;
+    result *r = res;
+    r->rps = field(line, "rps", contender_name[c]);
+    r->client_us = field(line, "cpu_seconds", contender_name[c]) * 1e6 / (double)o->requests;
+    r->client_util = field(line, "cpu_seconds", contender_name[c]) / secs;
+    r->client_wait = field(line, "wait_seconds", contender_name[c]) / secs;
+    r->warmup_s = field(line, "warmup_seconds", contender_name[c]);
+    r->server_us = (double)(s1.run - s0.run) / 1e3 / all;
+    r->server_util = (double)(s1.run - s0.run) / 1e9 / life;
+    r->server_wait = (double)(s1.wait - s0.wait) / 1e9 / life;
 }
 
-static bool disturbed(const result *r)
+/* Other work on the machine kept the client, or nginx, waiting for its CPU
+ * for more than 5% of the time. */
+static bool disturbed(int c, const void *res)
 {
-    return r->client_wait > DISTURBED_WAIT || r->server_wait > DISTURBED_WAIT;
+    const result *r = res;
+    (void)c;
+    return r->client_wait > BENCH_DISTURBED_WAIT || r->server_wait > BENCH_DISTURBED_WAIT;
+}
+
+static void print_measurement(void *ctx, int p, int c, const void *res, bool again)
+{
+    const result *r = res;
+    (void)ctx;
+    (void)p;
+    printf("  %-10s %8.0f req/s  client %6.2f us/req, CPU %3.0f%% (waiting %2.0f%%)  "
+           "nginx %5.2f us/req, CPU %3.0f%% (waiting %2.0f%%)  warm-up %.3f s%s\n",
+           contender_name[c], r->rps, r->client_us, 100 * r->client_util, 100 * r->client_wait,
+           r->server_us, 100 * r->server_util, 100 * r->server_wait, r->warmup_s,
+           again ? "  disturbed: again" : "");
 }
 
 /* ------------------------------------------------------------------------
@@ -601,54 +546,43 @@ static void usage(FILE *out)
             "  --serve         only start nginx, print its URL and wait for a signal\n");
 }
 
-static const char *contender_names(int i, int alt)
+/* The options of http_bench's own (bench_args: the common ones). */
+static int own_option(void *ctx, const char *a, const char *value)
 {
-    return alt ? NULL : contender_name[i];
+    options *o = ctx;
+    if (!strcmp(a, "--serve")) {
+        o->serve = true;
+        return 1;
+    }
+    if (!value)
+        return 0;
+    if (!strcmp(a, "--requests"))
+        o->requests = (size_t)bench_parse_long(a, value, 1);
+    else if (!strcmp(a, "--inflight"))
+        o->inflight = (size_t)bench_parse_long(a, value, 1);
+    else if (!strcmp(a, "--size"))
+        o->size = (size_t)bench_parse_long(a, value, 0);
+    else if (!strcmp(a, "--nginx"))
+        o->nginx = value;
+    else
+        return 0;
+    return 2;
 }
 
 static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    o->rounds = bench_default_rounds();
-    for (int i = 0; i < C_COUNT; i++)
-        o->use[i] = true;
     o->requests = 10000;
     o->inflight = 100;
     o->size = 1024;
-    o->retries = 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_arg = i + 1 < argc;
-        if (!strcmp(a, "--rounds") && has_arg) {
-            o->rounds = (int)bench_parse_long(a, argv[++i], 1);
-        } else if (!strcmp(a, "--csv") && has_arg) {
-            o->csv = argv[++i];
-        } else if (!strcmp(a, "--only") && has_arg) {
-            bench_parse_list(argv[++i], o->use, C_COUNT, contender_names, NULL, "client");
-        } else if (!strcmp(a, "--requests") && has_arg) {
-            o->requests = (size_t)bench_parse_long(a, argv[++i], 1);
-        } else if (!strcmp(a, "--inflight") && has_arg) {
-            o->inflight = (size_t)bench_parse_long(a, argv[++i], 1);
-        } else if (!strcmp(a, "--size") && has_arg) {
-            o->size = (size_t)bench_parse_long(a, argv[++i], 0);
-        } else if (!strcmp(a, "--verbose")) {
-            o->verbose = true;
-        } else if (!strcmp(a, "--retries") && has_arg) {
-            o->retries = (int)bench_parse_long(a, argv[++i], 0);
-        } else if (!strcmp(a, "--dir") && has_arg) {
-            o->dir = argv[++i];
-        } else if (!strcmp(a, "--nginx") && has_arg) {
-            o->nginx = argv[++i];
-        } else if (!strcmp(a, "--serve")) {
-            o->serve = true;
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            exit(0);
-        } else {
-            usage(stderr);
-            exit(64);
-        }
-    }
+    o->args = (bench_args){.contenders = C_COUNT,
+                           .name = contender_name,
+                           .only_what = "client",
+                           .retries_dir = true,
+                           .usage = usage,
+                           .own = own_option,
+                           .ctx = o};
+    bench_parse_args(&o->args, argc, argv);
     CHECK(o->inflight <= 1000, "--inflight: at most 1000 (nginx has 1024 connections)");
 }
 
@@ -675,34 +609,11 @@ static const char *find_nginx(const char *given)
 
 static void find_clients(const options *o)
 {
-    if (o->dir) {
-        snprintf(client_dir, sizeof client_dir, "%s", o->dir);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", client_dir, sizeof client_dir - 1);
-        CHECK(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
-        client_dir[n] = 0;
-        char *slash = strrchr(client_dir, '/');
-        if (slash)
-            *slash = 0;
-    }
-    bool missing = false;
-    for (int c = 0; c < C_COUNT; c++) {
-        if (!o->use[c])
-            continue;
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/%s", client_dir, client_file[c]);
-        if (access(path, X_OK) != 0) {
-            fprintf(stderr, "http_bench: the %s client %s is missing (%s)\n", contender_name[c],
-                    path, strerror(errno));
-            missing = true;
-        }
-    }
-    if (missing) {
-        fprintf(stderr, "http_bench: build the http_bench target (http_client_eddy needs eddy's "
-                        "HTTP module, hence libcurl), give --dir PATH, or leave clients out "
-                        "with --only\n");
-        exit(1);
-    }
+    bench_program_dir(client_dir, sizeof client_dir, o->args.dir);
+    bench_find_programs(client_dir, C_COUNT, o->args.use, client_file, contender_name, "client",
+                        "build the http_bench target (http_client_eddy needs eddy's HTTP "
+                        "module, hence libcurl), give --dir PATH, or leave clients out with "
+                        "--only");
 }
 
 /* The first line a command prints (stdout and stderr), or "?". */
@@ -718,25 +629,10 @@ static void first_line(const char *cmd, char *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------------
- * Report
+ * Main, and the report
  * --------------------------------------------------------------------- */
 
-static void print_measurement(int c, const result *r, bool again)
-{
-    printf("  %-10s %8.0f req/s  client %6.2f us/req, CPU %3.0f%% (waiting %2.0f%%)  "
-           "nginx %5.2f us/req, CPU %3.0f%% (waiting %2.0f%%)  warm-up %.3f s%s\n",
-           contender_name[c], r->rps, r->client_us, 100 * r->client_util, 100 * r->client_wait,
-           r->server_us, 100 * r->server_util, 100 * r->server_wait, r->warmup_s,
-           again ? "  disturbed: again" : "");
-}
-
-static void fmt_rate(char *buf, size_t len, double v)
-{
-    if (v >= 1000)
-        snprintf(buf, len, "%.1fk", v / 1000);
-    else
-        snprintf(buf, len, "%.0f", v);
-}
+#define FIG(member) offsetof(result, member)
 
 int main(int argc, char **argv)
 {
@@ -744,7 +640,7 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
-    choose_cpus();
+    cpus = bench_choose_cpus();
 
     server s;
     memset(&s, 0, sizeof s);
@@ -766,100 +662,54 @@ int main(int argc, char **argv)
     if (o.serve) {
         printf("url %s\nnginx master %d, worker %d, in %s%s; interrupt to stop\n", s.url,
                (int)nginx_pid, (int)s.worker, tmp_dir,
-               pin ? " (pinned to the second CPU)" : "");
+               cpus.pin ? " (pinned to the second CPU)" : "");
         for (;;)
             pause();
     }
 
-    char nginx_v[128], curl_v[256], cmd[PATH_MAX + 64];
+    char nginx_v[128], curl_v[256], cmd[PATH_MAX + 64], load[128];
     snprintf(cmd, sizeof cmd, "%s -v 2>&1", s.nginx);
     first_line(cmd, nginx_v, sizeof nginx_v);
     snprintf(cmd, sizeof cmd, "'%s/http_client_curl' --version 2>&1", client_dir);
     first_line(cmd, curl_v, sizeof curl_v);
-    bench_print_host(o.rounds);
-    if (pin)
-        printf("  clients on CPU %d, nginx (one worker) on CPU %d\n", client_cpu, server_cpu);
+    bench_print_host(o.args.rounds);
+    if (cpus.pin)
+        printf("  clients on CPU %d, nginx (one worker) on CPU %d\n", cpus.client, cpus.server);
     else
         printf("  only one CPU: clients and nginx share it (not pinned)\n");
     printf("  %s; %s\n", nginx_v, curl_v);
     printf("  %zu counted GETs of a %zu-byte file (%s) per client run, %zu in flight,\n"
            "  after %zu warm-up GETs; clients in %s\n",
            o.requests, o.size, s.url, o.inflight, o.inflight, client_dir);
-    {
-        FILE *f = fopen("/proc/loadavg", "r");
-        char line[128] = "?";
-        if (f && fgets(line, sizeof line, f))
-            line[strcspn(line, "\n")] = 0;
-        if (f)
-            fclose(f);
-        printf("  the load average at start: %s\n", line);
-    }
+    printf("  the load average at start: %s\n", bench_loadavg(load, sizeof load));
 
-    int rounds = o.rounds;
-    double *fig[C_COUNT][F_COUNT];
-    for (int c = 0; c < C_COUNT; c++)
-        for (int f = 0; f < F_COUNT; f++)
-            fig[c][f] = bench_doubles((size_t)rounds);
-    int list[C_COUNT], n = 0;
-    for (int c = 0; c < C_COUNT; c++)
-        if (o.use[c])
-            list[n++] = c;
+    int rounds = o.args.rounds;
+    run_ctx ctx = {&o, &s};
+    bench_driver d = {.args = &o.args,
+                      .points = 1,
+                      .result_size = sizeof(result),
+                      .ctx = &ctx,
+                      .run = run_one,
+                      .disturbed = disturbed,
+                      .print = print_measurement};
+    bench_driver_run(&d);
 
-    int reruns = 0;
-    char kept[1024] = "";
-    bench_probes probes;
-    bench_probes_init(&probes, rounds);
-    printf("\n");
-    for (int r = 0; r < rounds; r++) {
-        bench_probe_before(&probes, r);
-        for (int j = 0; j < n; j++) {
-            int c = list[(j + r) % n]; /* rotate who goes first */
-            result res;
-            for (int attempt = 0;; attempt++) {
-                res = run_one(c, &o, &s);
-                bool again = disturbed(&res) && attempt < o.retries;
-                if (o.verbose)
-                    print_measurement(c, &res, again);
-                if (!again)
-                    break;
-                reruns++;
-            }
-            if (disturbed(&res)) {
-                size_t len = strlen(kept);
-                snprintf(kept + len, sizeof kept - len, "%s round %d %s", len ? "," : "", r + 1,
-                         contender_name[c]);
-            }
-            fig[c][F_RPS][r] = res.rps;
-            fig[c][F_CLIENT_US][r] = res.client_us;
-            fig[c][F_SERVER_US][r] = res.server_us;
-            fig[c][F_CLIENT_UTIL][r] = res.client_util;
-            fig[c][F_SERVER_UTIL][r] = res.server_util;
-        }
-        bench_probe_after(&probes, r);
-    }
-
-#define MED(c, f) bench_median(fig[c][f], rounds)
-#define RATIO(a, b) bench_ratios(a, b, rounds)
+#define MED(c, member) bench_driver_median(&d, 0, c, FIG(member))
     printf("\n%-29s %8s %15s %9s %8s %8s %20s %9s\n", "client", "req/s", "min-max",
            "client us", "nginx us", "CPU c/s", "eddy/this req/s", "this/eddy");
-    for (int j = 0; j < n; j++) {
-        int c = list[j];
-        bench_summary sm = bench_summarize(fig[c][F_RPS], (size_t)rounds);
-        char med[16], lo[16], hi[16], mm[40], rr[48] = "-", cr[16] = "-", util[16];
-        fmt_rate(med, sizeof med, sm.median);
-        fmt_rate(lo, sizeof lo, sm.min);
-        fmt_rate(hi, sizeof hi, sm.max);
-        snprintf(mm, sizeof mm, "%s-%s", lo, hi);
-        snprintf(util, sizeof util, "%.0f/%.0f%%", 100 * MED(c, F_CLIENT_UTIL),
-                 100 * MED(c, F_SERVER_UTIL));
-        if (c != C_EDDY && o.use[C_EDDY]) {
-            bench_summary q = RATIO(fig[C_EDDY][F_RPS], fig[c][F_RPS]);
+    for (int j = 0; j < d.n; j++) {
+        int c = d.list[j];
+        bench_rate_text rate = bench_driver_rate(&d, 0, c, FIG(rps));
+        char rr[48] = "-", cr[16] = "-", util[16];
+        snprintf(util, sizeof util, "%.0f/%.0f%%", 100 * MED(c, client_util),
+                 100 * MED(c, server_util));
+        if (bench_driver_has_ratios(&d, c)) {
+            bench_summary q = bench_eddy_over(&d, 0, c, FIG(rps));
             snprintf(rr, sizeof rr, "%.3f (%.3f-%.3f)", q.median, q.min, q.max);
-            snprintf(cr, sizeof cr, "%.3f",
-                     RATIO(fig[c][F_CLIENT_US], fig[C_EDDY][F_CLIENT_US]).median);
+            snprintf(cr, sizeof cr, "%.3f", bench_over_eddy(&d, 0, c, FIG(client_us)).median);
         }
-        printf("%-29s %8s %15s %9.2f %8.2f %8s %20s %9s\n", contender_label[c], med, mm,
-               MED(c, F_CLIENT_US), MED(c, F_SERVER_US), util, rr, cr);
+        printf("%-29s %8s %15s %9.2f %8.2f %8s %20s %9s\n", contender_label[c], rate.median,
+               rate.range, MED(c, client_us), MED(c, server_us), util, rr, cr);
     }
     printf("(medians over %d rounds. req/s: counted GETs per second, min-max over the\n"
            " rounds; client us: the client's CPU time per counted GET; nginx us: nginx's\n"
@@ -870,15 +720,15 @@ int main(int argc, char **argv)
            " each round, median. Above 1, eddy is ahead)\n",
            rounds);
 
-    if (o.use[C_EDDY] && (o.use[C_CURL] || o.use[C_CURL_EPOLL])) {
+    if (o.args.use[C_EDDY] && (o.args.use[C_CURL] || o.args.use[C_CURL_EPOLL])) {
         printf("\ntarget (eddy's requests per second >= %.2fx the plain libcurl program's, "
                "median of the per-round ratios):\n",
                TARGET);
         for (int c = C_CURL; c <= C_CURL_EPOLL; c++) {
-            if (!o.use[c])
+            if (!o.args.use[c])
                 continue;
-            bench_summary q = RATIO(fig[C_EDDY][F_RPS], fig[c][F_RPS]);
-            double qc = RATIO(fig[c][F_CLIENT_US], fig[C_EDDY][F_CLIENT_US]).median;
+            bench_summary q = bench_eddy_over(&d, 0, c, FIG(rps));
+            double qc = bench_over_eddy(&d, 0, c, FIG(client_us)).median;
             printf("  eddy / %-10s %.3f (%.3f-%.3f), %s%s  (by client CPU per GET: %.3f, "
                    "%s)\n",
                    contender_name[c], q.median, q.min, q.max, q.median >= TARGET ? "met" : "MISSED",
@@ -886,37 +736,26 @@ int main(int argc, char **argv)
                    qc >= TARGET ? "met" : "MISSED");
         }
     }
-    bench_probes_report(&probes);
-    printf("other work on the machine (client or nginx waiting > %.0f%% of the time): %d "
-           "measurement(s) re-run; kept though disturbed:%s\n",
-           100 * DISTURBED_WAIT, reruns, kept[0] ? kept : " none");
+    bench_driver_report(&d, "client or nginx waiting", "time");
 
-    if (o.csv) {
-        FILE *f = bench_csv_open(o.csv, "contender,rps_median,rps_min,rps_max,"
-                                        "client_us_per_req_median,server_us_per_req_median,"
-                                        "client_cpu_share_median,server_cpu_share_median,"
-                                        "eddy_rps_ratio_median,eddy_rps_ratio_min,"
-                                        "eddy_rps_ratio_max,eddy_cpu_ratio_median");
-        for (int j = 0; j < n; j++) {
-            int c = list[j];
-            bench_summary sm = bench_summarize(fig[c][F_RPS], (size_t)rounds);
+    if (o.args.csv) {
+        FILE *f = bench_csv_open(o.args.csv,
+                                 "contender,rps_median,rps_min,rps_max,"
+                                 "client_us_per_req_median,server_us_per_req_median,"
+                                 "client_cpu_share_median,server_cpu_share_median,"
+                                 "eddy_rps_ratio_median,eddy_rps_ratio_min,"
+                                 "eddy_rps_ratio_max,eddy_cpu_ratio_median");
+        for (int j = 0; j < d.n; j++) {
+            int c = d.list[j];
+            bench_summary sm = bench_driver_summary(&d, 0, c, FIG(rps));
             fprintf(f, "%s,%.1f,%.1f,%.1f,%.3f,%.3f,%.4f,%.4f,", contender_name[c], sm.median,
-                    sm.min, sm.max, MED(c, F_CLIENT_US), MED(c, F_SERVER_US),
-                    MED(c, F_CLIENT_UTIL), MED(c, F_SERVER_UTIL));
-            if (c != C_EDDY && o.use[C_EDDY]) {
-                bench_summary q = RATIO(fig[C_EDDY][F_RPS], fig[c][F_RPS]);
-                fprintf(f, "%.4f,%.4f,%.4f,%.4f\n", q.median, q.min, q.max,
-                        RATIO(fig[c][F_CLIENT_US], fig[C_EDDY][F_CLIENT_US]).median);
-            } else {
-                fprintf(f, ",,,\n");
-            }
+                    sm.min, sm.max, MED(c, client_us), MED(c, server_us), MED(c, client_util),
+                    MED(c, server_util));
+            bench_driver_csv_ratios(f, &d, 0, c, FIG(rps), FIG(client_us));
         }
-        bench_csv_close(f, o.csv);
+        bench_csv_close(f, o.args.csv);
     }
 
-    for (int c = 0; c < C_COUNT; c++)
-        for (int f = 0; f < F_COUNT; f++)
-            free(fig[c][f]);
-    bench_probes_free(&probes);
+    bench_driver_free(&d);
     return 0; /* atexit: nginx stopped, its directory removed */
 }

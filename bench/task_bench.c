@@ -49,6 +49,7 @@
 
 #include "task/context.h"
 
+#include "child.h"
 #include "harness.h"
 
 #include <errno.h>
@@ -555,14 +556,6 @@ static char go_path[PATH_MAX];
  * child says the same thing every round), or with the failure. */
 static char child_said[1024];
 
-static void read_child_stderr(FILE *err, char *buf, size_t len)
-{
-    rewind(err);
-    size_t n = fread(buf, 1, len - 1, err);
-    buf[n] = 0;
-    fclose(err);
-}
-
 /* Runs argv, returns its stdout (at most one small buffer's worth); exits
  * on failure. */
 static void run_child(char *const argv[], char *out, size_t len)
@@ -582,24 +575,12 @@ static void run_child(char *const argv[], char *out, size_t len)
     posix_spawn_file_actions_destroy(&fa);
     CHECK(rc == 0, "cannot run %s: %s", argv[0], strerror(rc));
     close(fds[1]);
-    size_t got = 0;
-    for (;;) {
-        ssize_t r = read(fds[0], out + got, len - 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-        if (got == len - 1)
-            break;
-    }
-    out[got] = 0;
+    bench_read_output(fds[0], out, len, UINT64_MAX, false, NULL);
     close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
+    int status = bench_wait(pid);
     char said[sizeof child_said];
-    read_child_stderr(err, said, sizeof said);
+    bench_said(err, said, sizeof said);
+    fclose(err);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %s %s failed (status %d): %s",
           argv[0], argv[1], argv[2] ? argv[2] : "", status, said);
     if (said[0] && strcmp(said, child_said) != 0) {
@@ -804,13 +785,10 @@ static void workload_label(char *buf, size_t len, int w, const sizes *z)
  * --------------------------------------------------------------------- */
 
 typedef struct options {
-    int rounds;
-    const char *csv;
-    bool use[C_COUNT];
+    bench_args args; /* --rounds, --csv, --only, --verbose */
     bool wl[W_COUNT];
     double scale;
     bool warmup;
-    bool verbose;
     const char *go;
 } options;
 
@@ -834,63 +812,54 @@ static void usage(FILE *out)
             "                   $EDDY_BENCH_GO, else tasks_go next to this program)\n");
 }
 
-/* The names --only and --workload take (bench_parse_list). */
-static const char *contender_names(int i, int alt)
-{
-    return alt ? NULL : contender_name[i];
-}
-
+/* The names --workload takes (bench_parse_list). */
 static const char *workload_names(int i, int alt)
 {
     return alt ? workloads[i].num : workloads[i].id;
 }
 
+/* The options of task_bench's own (bench_args: the common ones). */
+static int own_option(void *ctx, const char *a, const char *value)
+{
+    options *o = ctx;
+    if (!strcmp(a, "--no-warmup")) {
+        o->warmup = false;
+        return 1;
+    }
+    if (!value)
+        return 0;
+    if (!strcmp(a, "--workload")) {
+        bench_parse_list(value, o->wl, W_COUNT, workload_names, NULL, "name");
+    } else if (!strcmp(a, "--scale")) {
+        o->scale = atof(value);
+        if (!(o->scale >= 1)) {
+            fprintf(stderr, "task_bench: --scale must be at least 1\n");
+            exit(64);
+        }
+    } else if (!strcmp(a, "--go")) {
+        o->go = value;
+    } else {
+        return 0;
+    }
+    return 2;
+}
+
 static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    o->rounds = bench_default_rounds();
-    for (int i = 0; i < C_COUNT; i++)
-        o->use[i] = true;
     for (int w = 0; w < W_COUNT; w++)
         o->wl[w] = true;
     o->scale = 1;
     o->warmup = true;
     o->go = getenv("EDDY_BENCH_GO");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_arg = i + 1 < argc;
-        if (!strcmp(a, "--rounds") && has_arg) {
-            o->rounds = (int)bench_parse_long(a, argv[++i], 1);
-        } else if (!strcmp(a, "--csv") && has_arg) {
-            o->csv = argv[++i];
-        } else if (!strcmp(a, "--only") && has_arg) {
-            bench_parse_list(argv[++i], o->use, C_COUNT, contender_names, NULL, "name");
-        } else if (!strcmp(a, "--workload") && has_arg) {
-            bench_parse_list(argv[++i], o->wl, W_COUNT, workload_names, NULL, "name");
-        } else if (!strcmp(a, "--scale") && has_arg) {
-            o->scale = atof(argv[++i]);
-            if (!(o->scale >= 1)) {
-                fprintf(stderr, "task_bench: --scale must be at least 1\n");
-                exit(64);
-            }
-        } else if (!strcmp(a, "--no-warmup")) {
-            o->warmup = false;
-        } else if (!strcmp(a, "--verbose")) {
-            o->verbose = true;
-        } else if (!strcmp(a, "--go") && has_arg) {
-            o->go = argv[++i];
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            exit(0);
-        } else {
-            usage(stderr);
-            exit(64);
-        }
-    }
-    if (!o->use[C_EDDY]) {
-        fprintf(stderr, "task_bench: eddy must be among the contenders (ratios are eddy's)\n");
-        exit(64);
-    }
+    o->args = (bench_args){.contenders = C_COUNT,
+                           .name = contender_name,
+                           .only_what = "name",
+                           .usage = usage,
+                           .own = own_option,
+                           .ctx = o};
+    bench_parse_args(&o->args, argc, argv);
+    bench_need_eddy(&o->args, "contenders");
 }
 
 /* ------------------------------------------------------------------------
@@ -899,17 +868,14 @@ static void parse_options(int argc, char **argv, options *o)
 
 static void find_programs(const options *o, bool need_go)
 {
-    ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
-    CHECK(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
-    self_path[n] = 0;
+    bench_self_path(self_path, sizeof self_path);
     if (o->go && *o->go) {
         snprintf(go_path, sizeof go_path, "%s", o->go);
     } else {
-        snprintf(go_path, sizeof go_path, "%s", self_path);
-        char *slash = strrchr(go_path, '/');
-        size_t at = slash ? (size_t)(slash + 1 - go_path) : 0;
-        CHECK(at + sizeof "tasks_go" <= sizeof go_path, "path too long: %s", self_path);
-        memcpy(go_path + at, "tasks_go", sizeof "tasks_go");
+        char dir[PATH_MAX];
+        bench_program_dir(dir, sizeof dir, NULL);
+        int n = snprintf(go_path, sizeof go_path, "%s/tasks_go", dir);
+        CHECK(n > 0 && (size_t)n < sizeof go_path, "path too long: %s", self_path);
     }
     if (need_go && access(go_path, X_OK) != 0) {
         fprintf(stderr,
@@ -930,7 +896,7 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     setvbuf(stdout, NULL, _IOLBF, 0);
     setenv("GOMAXPROCS", "1", 1);
-    verbose_children = o.verbose;
+    verbose_children = o.args.verbose;
 
     bool active[M_COUNT] = {false};
     for (int w = 0; w < W_COUNT; w++) {
@@ -939,7 +905,7 @@ int main(int argc, char **argv)
         active[workloads[w].eddy] = true;
         for (int k = 0; k < 2; k++) {
             int m = workloads[w].peers[k];
-            if (m >= 0 && o.use[measures[m].contender])
+            if (m >= 0 && o.args.use[measures[m].contender])
                 active[m] = true;
         }
     }
@@ -949,7 +915,7 @@ int main(int argc, char **argv)
     find_programs(&o, need_go);
 
     sizes z = make_sizes(o.scale);
-    bench_print_host(o.rounds);
+    bench_print_host(o.args.rounds);
     printf("  eddy   %s, ed__context_switch (%s), default task stack %zu KiB\n",
            EDDY_VERSION_STRING,
 #ifdef EDDY_CONTEXT_UCONTEXT
@@ -960,21 +926,15 @@ int main(int argc, char **argv)
            ed_stack_size(0) / 1024);
     if (need_go)
         printf("  go     %s, a subprocess per measurement, GOMAXPROCS=1\n", go_path);
-    printf("  the load average at start: ");
-    {
-        FILE *f = fopen("/proc/loadavg", "r");
-        char line[128] = "?";
-        if (f && fgets(line, sizeof line, f))
-            line[strcspn(line, "\n")] = 0;
-        if (f)
-            fclose(f);
-        printf("%s (other work on the machine shows up as slow-phase rounds)\n", line);
-    }
+    char load[128];
+    printf("  the load average at start: %s (other work on the machine shows up as slow-phase "
+           "rounds)\n",
+           bench_loadavg(load, sizeof load));
 
     if (active[M_SWITCH_EDDY] || active[M_SWITCH_UC])
         switch_prepare();
 
-    int rounds = o.rounds;
+    int rounds = o.args.rounds;
     double *val[M_COUNT], *wall[M_COUNT]; /* [rounds]: CPU time (or KiB), wall time */
     for (int m = 0; m < M_COUNT; m++) {
         val[m] = bench_doubles((size_t)rounds);
@@ -1019,7 +979,7 @@ int main(int argc, char **argv)
             }
         }
         bench_probe_after(&probes, r);
-        if (o.verbose) {
+        if (o.args.verbose) {
             for (int m = 0; m < M_COUNT; m++)
                 if (active[m])
                     printf("  %-24s %10.2f (wall %.2f)\n", measures[m].label, val[m][r],
@@ -1097,10 +1057,11 @@ int main(int argc, char **argv)
     }
     bench_probes_report(&probes);
 
-    if (o.csv) {
-        FILE *f = bench_csv_open(o.csv, "workload,contender,unit,median,min,max,"
-                                        "eddy_ratio_median,eddy_ratio_min,eddy_ratio_max,"
-                                        "wall_median,wall_eddy_ratio_median");
+    if (o.args.csv) {
+        FILE *f = bench_csv_open(o.args.csv,
+                                 "workload,contender,unit,median,min,max,"
+                                 "eddy_ratio_median,eddy_ratio_min,eddy_ratio_max,"
+                                 "wall_median,wall_eddy_ratio_median");
         for (int w = 0; w < W_COUNT; w++) {
             if (!o.wl[w])
                 continue;
@@ -1125,7 +1086,7 @@ int main(int argc, char **argv)
                 fputc('\n', f);
             }
         }
-        bench_csv_close(f, o.csv);
+        bench_csv_close(f, o.args.csv);
     }
 
     CHECK(ed_shutdown() == 0, "ed_shutdown");

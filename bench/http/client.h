@@ -1,8 +1,8 @@
 /*
  * What the two HTTP load clients of bench/http_bench.c share
  * (client_curl.c, client_eddy.c, built as http_client_curl and
- * http_client_eddy): their command line, their clocks and the
- * result line they print.
+ * http_client_eddy): their command line, their clocks, the run they make
+ * (warm-up, then the counted GETs) and the result line they print.
  *
  *   http_client_NAME [--requests N] [--inflight K] [--warmup W]
  *                    [--length BYTES] URL
@@ -137,6 +137,23 @@ static inline void client_report(const char *name, const client_options *o, clie
            t1.sys - t0.sys, t1.wait - t0.wait, o->warmup, warmup_seconds,
            (unsigned long long)bytes);
     fflush(stdout);
+}
+
+/* The run: the warm-up (o->warmup GETs, by the wall clock), then the
+ * o->requests counted GETs between two client_clock_read, then the result
+ * line. get_n(ctx, n) makes n GETs and returns their body bytes. */
+static inline void client_run(const char *name, const client_options *o,
+                              uint64_t (*get_n)(void *ctx, size_t n), void *ctx)
+{
+    double w0 = client_now();
+    if (o->warmup)
+        get_n(ctx, o->warmup);
+    double warm = client_now() - w0;
+
+    client_clock t0 = client_clock_read();
+    uint64_t bytes = get_n(ctx, o->requests);
+    client_clock t1 = client_clock_read();
+    client_report(name, o, t0, t1, warm, bytes);
 }
 
 #endif

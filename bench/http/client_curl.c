@@ -206,9 +206,11 @@ static void loop_epoll(run *r)
     }
 }
 
-/* Makes n GETs with the handles in flight, and waits for all of them. */
-static uint64_t get_n(run *r, size_t n)
+/* Makes n GETs with the handles in flight (r: the run), and waits for all
+ * of them. */
+static uint64_t get_n(void *arg, size_t n)
 {
+    run *r = arg;
     r->target = n;
     r->started = r->done = 0;
     r->bytes = 0;
@@ -264,15 +266,7 @@ int main(int argc, char **argv)
         CHECK_CODE(curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L));
     }
 
-    double w0 = client_now();
-    if (o.warmup)
-        get_n(&r, o.warmup);
-    double warm = client_now() - w0;
-
-    client_clock t0 = client_clock_read();
-    uint64_t bytes = get_n(&r, o.requests);
-    client_clock t1 = client_clock_read();
-    client_report(!strcmp(o.mode, "epoll") ? "curl-epoll" : "curl", &o, t0, t1, warm, bytes);
+    client_run(!strcmp(o.mode, "epoll") ? "curl-epoll" : "curl", &o, get_n, &r);
 
     for (size_t i = 0; i < o.inflight; i++)
         curl_easy_cleanup(r.slots[i].easy);

@@ -50,9 +50,10 @@ static int get_loop(void *arg, void **result)
 }
 
 /* n GETs from K tasks (fewer when n < K), each making n / K of them (one
- * more for the first n % K); returns the body bytes. */
-static uint64_t get_n(const client_options *o, size_t n)
+ * more for the first n % K); returns the body bytes. arg: the options. */
+static uint64_t get_n(void *arg, size_t n)
 {
+    const client_options *o = arg;
     size_t k = o->inflight < n ? o->inflight : n;
     worker *w = calloc(k, sizeof *w);
     ed_future **fs = calloc(k, sizeof *fs);
@@ -94,15 +95,7 @@ int main(int argc, char **argv)
 {
     client_options o = client_parse(prog, argc, argv, false);
 
-    double w0 = client_now();
-    if (o.warmup)
-        get_n(&o, o.warmup);
-    double warm = client_now() - w0;
-
-    client_clock t0 = client_clock_read();
-    uint64_t bytes = get_n(&o, o.requests);
-    client_clock t1 = client_clock_read();
-    client_report("eddy", &o, t0, t1, warm, bytes);
+    client_run("eddy", &o, get_n, &o);
 
     ed_shutdown();
     return 0;
