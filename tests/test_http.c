@@ -717,6 +717,39 @@ END_TEST
 
 /* ---- suite ------------------------------------------------------------------------ */
 
+static int write_byte(ed_id id, void *data)
+{
+    (void)id;
+    return write(*(int *)data, "x", 1) == 1 ? 0 : -EIO;
+}
+
+/* A name looked up by libcurl's resolver thread: it watches a pipe of its
+ * own and closes it without telling eddy. No watcher may stay on that fd
+ * number: the next file to get it (here a pipe) must be watched afresh.
+ * Also: a User-Agent with a line break is refused. */
+START_TEST(test_resolver_fds_not_kept)
+{
+    start();
+    char url[128];
+    snprintf(url, sizeof url, "http://localhost.:%d/bytes/10", srv.port);
+    ed_http_response *r = NULL;
+    int rc = ed_http_get(url, NULL, &r); /* resolved or not: either way */
+    ed_http_response_free(r);
+    (void)rc;
+    int p[2];
+    ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+    ck_assert_uint_ne(ed_delay(0.05, write_byte, &p[1]), 0);
+    char c;
+    ck_assert_int_eq(ed_read(p[0], &c, 1, 10), 1);
+    close(p[0]);
+    close(p[1]);
+
+    ed_http_options bad = {.user_agent = "eddy\r\nX-Injected: 1"};
+    ck_assert_int_eq(ed_http_get(hs_url(&srv, "/echo"), &bad, &r), -EINVAL);
+    stop();
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     TCase *tc;
@@ -727,6 +760,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_request_headers_replace_and_remove);
     tcase_add_test(tc, test_keep_alive);
     tcase_add_test(tc, test_idle_connection_closed_by_server);
+    tcase_add_test(tc, test_resolver_fds_not_kept);
     tcase_add_test(tc, test_concurrent_gets);
     tcase_add_test(tc, test_concurrency_is_real);
     tcase_add_test(tc, test_redirects);

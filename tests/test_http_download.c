@@ -829,6 +829,50 @@ END_TEST
 
 /* ---- suite ------------------------------------------------------------------------ */
 
+/* What a download must not do with the options and files it is given:
+ * max_body is for bodies kept in memory; a redirect that is not followed
+ * is no file; a <name>.part it cannot open (here a planted symbolic link)
+ * is left alone, and so is what it points to. */
+START_TEST(test_download_edges)
+{
+    start();
+    char *dir = make_dir();
+    ed_http_options small = {.max_body = 100};
+    char *path = NULL;
+    ck_assert_int_eq(ed_http_download(hs_url(&srv, "/bytes/1000"), dir, &small, NULL, NULL, &path),
+                     0);
+    assert_pattern_file(path, 1000);
+    unlink(path);
+    free(path);
+
+    ed_http_options stay = {.max_redirects = ED_HTTP_NO_REDIRECTS};
+    ck_assert_int_eq(ed_http_download(hs_url(&srv, "/redirect/1"), dir, &stay, NULL, NULL, NULL),
+                     -EREMOTEIO);
+    assert_empty(dir, "a redirect not followed");
+
+    char target[PATH_MAX], link_path[PATH_MAX];
+    snprintf(target, sizeof target, "%s.target", dir);
+    snprintf(link_path, sizeof link_path, "%s/2000.part", dir);
+    FILE *f = fopen(target, "w");
+    ck_assert_ptr_ne(f, NULL);
+    fputs("keep me", f);
+    fclose(f);
+    ck_assert_int_eq(symlink(target, link_path), 0);
+    ed_http_download_options dl = {.resume = true};
+    ck_assert_int_eq(ed_http_download_with(hs_url(&srv, "/bytes/2000"), dir, NULL, &dl, NULL),
+                     -ELOOP);
+    char got[16] = "";
+    ck_assert_int_eq(readlink(link_path, got, sizeof got - 1) > 0, 1);
+    char *kept = slurp(target, NULL);
+    ck_assert_str_eq(kept, "keep me");
+    free(kept);
+    unlink(link_path);
+    unlink(target);
+    remove_dir(dir);
+    stop();
+}
+END_TEST
+
 static Suite *http_download_suite(void)
 {
     TCase *tc;
@@ -846,6 +890,7 @@ static Suite *http_download_suite(void)
     tcase_add_test(tc, test_download_failures_keep_their_own_text);
     tcase_add_test(tc, test_download_resume);
     tcase_add_test(tc, test_download_resume_start_over);
+    tcase_add_test(tc, test_download_edges);
     return s;
 }
 

@@ -79,7 +79,8 @@ typedef struct ed_http_response {
 
 /* GETs url and waits for the whole response: *out gets it (the caller's,
  * free with ed_http_response_free). opt may be NULL. Errors: -EINVAL (url
- * or out NULL), the transfer errors above. Suspends. */
+ * or out NULL, a NaN timeout, a user_agent with a line break), the
+ * transfer errors above. Suspends. */
 ED_API int ed_http_get(const char *url, const ed_http_options *opt, ed_http_response **out);
 
 /* Sends any request and waits for the whole response. method: "GET",
@@ -114,8 +115,9 @@ typedef void (*ed_http_progress_fn)(size_t done, size_t total, void *data);
  * left). The body goes to a hidden temporary file in dir, renamed over
  * the final name only once complete; on any failure it is removed. On
  * success *path_out (if not NULL) gets the file's path (the caller frees
- * it). A status of 400 or more keeps no file and returns -EREMOTEIO, with
- * the status in ed_http_last_error(). Errors as ed_http_get, plus -EINVAL
+ * it). A status of 400 or more, or a redirect not followed, keeps no file
+ * and returns -EREMOTEIO, with the status in ed_http_last_error(). max_body
+ * does not apply. Errors as ed_http_get, plus -EINVAL
  * (url or dir NULL), the errors of creating and writing the file
  * (-ENOENT, -EACCES, -ENOSPC, ...). Suspends. */
 ED_API int ed_http_download(const char *url, const char *dir, const ed_http_options *opt,

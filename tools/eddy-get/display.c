@@ -29,12 +29,13 @@ void human_bytes(char *buf, size_t size, double bytes)
     snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
 }
 
-static int width(void)
+/* The terminal's size (80x24 when it will not say). */
+static void term_size(int *cols, int *rows)
 {
     struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
-        return ws.ws_col;
-    return 80;
+    bool known = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0;
+    *cols = known && ws.ws_col >= 40 ? ws.ws_col : 80;
+    *rows = known && ws.ws_row >= 4 ? ws.ws_row : 24;
 }
 
 /* Appends to a growing frame; the frame is small, failure only truncates. */
@@ -74,10 +75,12 @@ static void bar_line(struct frame *f, const struct item *it, int cols, double no
     human_bytes(total, sizeof total, (double)it->total);
     double secs = now - it->started;
     human_bytes(rate, sizeof rate, secs > 0 ? (double)it->fetched / secs : 0);
-    int name_w = cols > 100 ? 32 : 20;
-    int bar_w = cols - name_w - 44;
-    if (bar_w < 10)
-        bar_w = 10;
+    /* Everything but the name and the bar takes 44 columns; the line must
+     * stay one column short of the width, or the terminal wraps it. */
+    int name_w = cols > 100 ? 32 : cols >= 80 ? 20 : 12;
+    int bar_w = cols - 1 - name_w - 44;
+    if (bar_w < 0)
+        bar_w = 0;
     double share = it->total ? (double)it->done / (double)it->total : 0;
     if (share > 1)
         share = 1;
@@ -118,12 +121,22 @@ static void paint(struct run *r)
     if (drawn)
         put(&f, "\x1b[%dA", drawn); /* back to the first line of the last frame */
     double now = ed_now();
-    int cols = width(), lines = 0;
-    for (size_t i = 0; i < r->count; i++)
-        if (r->items[i].state == ITEM_ACTIVE) {
+    int cols, rows, lines = 0, hidden = 0;
+    term_size(&cols, &rows);
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->items[i].state != ITEM_ACTIVE)
+            continue;
+        if (lines < rows - 3) { /* a frame taller than the screen cannot be redrawn */
             bar_line(&f, &r->items[i], cols, now);
             lines++;
+        } else {
+            hidden++;
         }
+    }
+    if (hidden) {
+        put(&f, "  ... and %d more\x1b[K\n", hidden);
+        lines++;
+    }
     total_line(&f, r, now);
     lines++;
     for (int i = lines; i < drawn; i++) /* lines the last frame had more */
@@ -174,8 +187,10 @@ void display_stop(struct run *r)
 {
     if (!painter)
         return;
+    /* Not cancelled: cut short in the middle of a frame, it would leave
+     * the cursor where the next frame does not expect it. It sees drawing
+     * false within one frame. */
     drawing = false;
-    ed_cancel_future(painter);
     ed_await(painter, NULL);
     ed_future_release(painter);
     painter = NULL;

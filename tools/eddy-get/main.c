@@ -36,7 +36,8 @@ static const char usage[] =
     "  -r, --retries N          retry a failed download N times (default: 3),\n"
     "                           waiting 1, 2, 4... s (see --retry-delay)\n"
     "      --retry-delay S      the first wait between attempts (default: 1)\n"
-    "      --no-resume          start partial files over instead of resuming them\n"
+    "      --no-resume          keep no partial files: download into a hidden\n"
+    "                           temporary file (an old NAME.part stays as it is)\n"
     "  -f, --force              download again files that are already there\n"
     "  -k, --insecure           do not verify TLS certificates\n"
     "  -q, --quiet              print nothing but errors\n"
@@ -79,27 +80,52 @@ static bool retryable(int rc, long status)
     }
 }
 
-static int exists_job(void *arg, void **result)
+/* The size of a file, or -1 if it is not there. */
+struct probe {
+    char *path;
+    long long size;
+};
+
+static int probe_job(void *arg, void **result)
 {
+    (void)result;
+    struct probe *p = arg;
     struct stat st;
-    *result = stat(arg, &st) == 0 ? arg : NULL;
+    p->size = stat(p->path, &st) == 0 ? (long long)st.st_size : -1;
     return 0;
 }
 
-/* Whether the item's file is already in the directory. */
-static bool already_there(struct run *r, struct item *it)
+static void probe_drop(void *arg, void *result, int rc)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", r->dir, it->name);
-    void *found = NULL;
-    return ed_blocking(exists_job, path, &found) == 0 && found;
+    (void)result, (void)rc;
+    struct probe *p = arg;
+    free(p->path);
+    free(p);
+}
+
+/* The size of dir/name + suffix, -1 if absent, on the pool. The probe is
+ * handed over: a cancelled caller leaves the worker its own copy. */
+static long long file_size(struct run *r, struct item *it, const char *suffix)
+{
+    struct probe *p = calloc(1, sizeof *p);
+    size_t n = strlen(r->dir) + strlen(it->name) + strlen(suffix) + 2;
+    if (!p || !(p->path = malloc(n))) {
+        free(p);
+        return -1;
+    }
+    snprintf(p->path, n, "%s/%s%s", r->dir, it->name, suffix);
+    if (ed_blocking_with(probe_job, p, probe_drop, NULL) < 0)
+        return -1; /* the drop has it */
+    long long size = p->size;
+    probe_drop(p, NULL, 0);
+    return size;
 }
 
 static void fetch(struct run *r, struct item *it)
 {
     it->state = ITEM_ACTIVE;
     it->started = ed_now();
-    if (!r->force && already_there(r, it)) {
+    if (!r->force && file_size(r, it, "") >= 0) {
         it->state = ITEM_SKIPPED;
         display_event(r, "already there: %s", it->name);
         return;
@@ -115,6 +141,9 @@ static void fetch(struct run *r, struct item *it)
     for (;;) {
         ed_http_download_result res;
         it->attempts++;
+        /* What a resumed attempt starts from is not this run's download. */
+        long long part = r->resume ? file_size(r, it, ".part") : -1;
+        it->done = part > 0 ? (size_t)part : 0;
         int rc = ed_http_download_with(it->url, r->dir, &r->http, &dl, &res);
         free(res.path);
         if (rc == 0) {
@@ -312,8 +341,14 @@ int main(int argc, char **argv)
     for (int i = optind; i < argc && rc == 0; i++)
         rc = strcmp(argv[i], "-") == 0 ? list_read(&r, "-") : list_add(&r, argv[i]);
     for (int i = 0; i < n_inputs && rc == 0; i++)
-        if ((rc = list_read(&r, inputs[i])) < 0)
+        if ((rc = list_read(&r, inputs[i])) < 0) {
             fprintf(stderr, "eddy-get: %s: %s\n", inputs[i], ed_strerror(rc));
+            rc = 1; /* said: not again below */
+        }
+    if (rc == 1) {
+        list_free(&r);
+        return EXIT_USAGE;
+    }
     if (rc == 0 && r.count == 0) {
         fputs("eddy-get: no URL given\nTry 'eddy-get --help'.\n", stderr);
         return EXIT_USAGE;
@@ -322,8 +357,10 @@ int main(int argc, char **argv)
         rc = list_name(&r);
     if (rc == 0 && !(r.workers = calloc((size_t)r.parallel, sizeof *r.workers)))
         rc = -ENOMEM;
-    if (rc == 0)
-        rc = ed_main(run_all, &r, NULL);
+    if (rc < 0)
+        fprintf(stderr, "eddy-get: reading the URLs: %s\n", ed_strerror(rc));
+    if (rc == 0 && (rc = ed_main(run_all, &r, NULL)) < 0)
+        fprintf(stderr, "eddy-get: %s\n", *ed_error_message() ? ed_error_message() : ed_strerror(rc));
     int status = rc < 0 ? EXIT_FAILED : 0;
     for (size_t i = 0; i < r.count && status == 0; i++)
         if (r.items[i].state != ITEM_DONE && r.items[i].state != ITEM_SKIPPED)

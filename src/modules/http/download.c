@@ -31,12 +31,15 @@ struct download {
     char *disposition; /* of the last response */
     size_t disposition_len;
     char content_range[96]; /* of the last response; "" if none */
+    char *name;             /* the file's, once known */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *data)
 {
     struct download *d = data;
     size_t len = size * n;
+    if (d->status / 100 != 2)
+        return len; /* a redirect not followed, say: its page is not the file */
     if (d->fill_len && d->fill_len + len > HIGH_WATER) {
         d->paused = true;
         http_xfer_wake(&d->x);
@@ -134,6 +137,7 @@ static void download_free(struct download *d)
     }
     free(d->fill);
     free(d->disposition);
+    free(d->name);
     free(d);
 }
 
@@ -186,7 +190,7 @@ static int set_transfer(struct download *d, const char *url, const ed_http_optio
                         const char *proxy_override)
 {
     CURL *e = d->x.easy;
-    int rc = http_apply_options(e, d->x.M, opt);
+    int rc = http_apply_options(e, d->x.M, opt, HTTP_KIND_DOWNLOAD);
     if (rc < 0)
         return rc;
     if (proxy_override)
@@ -242,7 +246,11 @@ static int transfer(struct download *d, const char *url, const ed_http_options *
     if (d->x.write_error == -EPROTO)
         return http_fail(-EPROTO, "%s: the server sent another range than asked (%s)", url,
                          d->content_range);
-    return http_xfer_outcome(&d->x, url);
+    if ((rc = http_xfer_outcome(&d->x, url)) < 0)
+        return rc;
+    if (d->status / 100 != 2)
+        return http_fail(-EREMOTEIO, "%s: the server answered %ld, not the file", url, d->status);
+    return 0;
 }
 
 /* The attempts: through the proxy, directly if that one could not be
@@ -294,14 +302,9 @@ int ed_http_download_with(const char *url, const char *dir, const ed_http_option
     int rc = http_call_begin(&waiter, &M);
     if (rc < 0)
         return rc;
-    /* A resumable file's name must be known before any response. */
-    char *fixed = dl->name     ? http_safe_name(dl->name)
-                  : dl->resume ? http_download_name(NULL, 0, url)
-                               : NULL;
     struct download *d = calloc(1, sizeof *d);
-    if (!d || (!fixed && (dl->name || dl->resume)) || !(d->batch = calloc(1, sizeof *d->batch)) ||
+    if (!d || !(d->batch = calloc(1, sizeof *d->batch)) ||
         !(d->x.easy = http_easy_take(M, 0, &(bool){false}))) {
-        free(fixed);
         if (d)
             free(d->batch);
         free(d);
@@ -309,51 +312,56 @@ int ed_http_download_with(const char *url, const char *dir, const ed_http_option
     }
     d->x.waiter = waiter;
     d->x.release = download_release;
-    /* From here on the multi handle frees d if the loop goes first. */
+    /* From here on the multi handle frees d (and what it holds) if the loop
+     * goes first, at any of the suspensions below. */
     http_xfer_track(M, &d->x);
 
+    /* A resumable file's name must be known before any response. */
+    if (dl->name || dl->resume) {
+        d->name = dl->name ? http_safe_name(dl->name) : http_download_name(NULL, 0, url);
+        if (!d->name)
+            rc = http_fail(-ENOMEM, "%s: %s", url, ed_strerror(-ENOMEM));
+    }
     /* The file first: a directory that cannot take it fails before
      * anything goes over the network. */
-    rc = http_sink_open(dir, dl->resume ? fixed : NULL, &d->sink);
-    if (rc < 0) {
+    if (rc == 0 && (rc = http_sink_open(dir, dl->resume ? d->name : NULL, &d->sink)) < 0)
         http_fail(rc, "%s: cannot create a file in %s: %s", url, dir, ed_strerror(rc));
-    } else {
+    if (rc == 0) {
         rc = attempts(d, url, opt, dl->progress, dl->progress_data);
         if (rc == 0 && dl->progress && d->written == d->offset)
             dl->progress(d->written, d->total, dl->progress_data); /* at least once */
     }
     fill_result(d, out);
-    if (rc == 0) {
+    if (rc == 0 && !d->name) {
         const char *effective = NULL;
         curl_easy_getinfo(d->x.easy, CURLINFO_EFFECTIVE_URL, &effective);
-        char *name = fixed ? fixed
-                           : http_download_name(d->disposition, d->disposition_len,
-                                                effective ? effective : url);
-        fixed = NULL;
+        d->name = http_download_name(d->disposition, d->disposition_len,
+                                     effective ? effective : url);
+        if (!d->name)
+            rc = http_fail(-ENOMEM, "%s: %s", url, ed_strerror(-ENOMEM));
+    }
+    if (rc == 0) {
         struct http_sink *s = d->sink;
         d->sink = NULL; /* the finish's, whatever happens */
         char *path = NULL;
-        rc = name ? http_sink_finish(s, name, dl->overwrite, &path) : -ENOMEM;
-        if (!name)
-            http_sink_abandon(s);
-        if (rc < 0)
+        if ((rc = http_sink_finish(s, d->name, dl->overwrite, &path)) < 0)
             http_fail(rc, "%s: cannot put the file in %s: %s", url, dir, ed_strerror(rc));
         if (out)
             out->path = path;
         else
             free(path);
-        free(name);
     }
-    free(fixed);
     if (rc == 0)
         http_clear_error(); /* an attempt that failed on the way is no failure */
-    http_xfer_untrack(&d->x);
     if (d->sink) {
+        struct http_sink *s = d->sink;
+        d->sink = NULL; /* the pool job's now */
         char failure[HTTP_ERROR_MAX];
         http_error_keep(failure);
-        http_sink_abandon(d->sink); /* suspends: others may fail meanwhile */
+        http_sink_abandon(s); /* suspends: others may fail meanwhile */
         http_error_put(failure);
     }
+    http_xfer_untrack(&d->x);
     http_easy_put(M, d->x.easy, 0); /* set up by hand: reset before reuse */
     download_free(d);
     return rc;

@@ -126,9 +126,14 @@ static void sanitise(char *name)
         if (*p == '/' || *p == '\\')
             base = p + 1;
     memmove(name, base, strlen(base) + 1);
-    for (char *p = name; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+    for (unsigned char *p = (unsigned char *)name; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
             *p = '_';
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            p[0] = p[1] = '_'; /* U+0080-U+009F: C1 controls, CSI among them */
+            p++;
+        }
+    }
     /* No hidden files (".bashrc"), no "." or "..", no leading blanks. */
     size_t skip = strspn(name, ". ");
     memmove(name, name + skip, strlen(name + skip) + 1);

@@ -12,6 +12,10 @@
 /* The loop's multi handle and what drives it (multi.c). */
 struct http_multi;
 
+/* The kinds of transfer, whose handles differ in more than the options:
+ * max_body applies to requests only, a download's body goes to a file. */
+enum { HTTP_KIND_REQUEST = 1, HTTP_KIND_DOWNLOAD = 2 };
+
 /* One transfer, from add to removal. Heap-allocated and listed by the multi
  * handle, which frees whatever is left when the loop goes. */
 struct http_xfer {
@@ -79,9 +83,6 @@ void http_easy_put(struct http_multi *M, CURL *easy, uint64_t setup);
  * drops their watchers. 0 or -EINVAL. */
 int http_set_close(CURL *easy, struct http_multi *M);
 
-/* The kinds of transfer, whose handles differ in more than the options. */
-enum { HTTP_KIND_REQUEST = 1, HTTP_KIND_DOWNLOAD = 2 };
-
 /* A handle for a transfer of `kind` with opt applied: from the cache as
  * it is when one was set up alike, else reset and set up. *key is what to
  * give http_easy_put. 0, -EINVAL (bad options), -ENOMEM. */
@@ -95,7 +96,7 @@ CURLSH *http_multi_share(struct http_multi *M, bool cookies);
 
 /* Applies opt (NULL: defaults) to easy. Copies every string. 0, -EINVAL
  * (a bad value: negative or NaN timeouts), -ENOMEM. */
-int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *opt);
+int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *opt, int kind);
 
 /* Sets the URL, and what depends on its scheme. 0, -ENOMEM, -EINVAL. */
 int http_set_url(CURL *easy, const char *url);

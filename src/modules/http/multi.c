@@ -8,7 +8,9 @@
  * ed_run() open. When libcurl stops watching a socket because its
  * connection goes back to the cache, the socket's watchers stay ("parked"):
  * the next request on that connection then costs no epoll_ctl. They go
- * when libcurl closes the socket (CURLOPT_CLOSESOCKETFUNCTION). The
+ * when libcurl closes the socket (CURLOPT_CLOSESOCKETFUNCTION); only
+ * sockets opened through CURLOPT_OPENSOCKETFUNCTION, whose close eddy
+ * sees, are parked. The
  * callbacks libcurl calls never fail (libcurl would abandon every
  * transfer); a watcher eddy cannot make fails the transfers instead,
  * through their own fibers.
@@ -24,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define STATE_KEY "eddy.http"
@@ -58,6 +61,7 @@ struct http_multi {
     bool closing;        /* the loop is being freed */
     struct http_sock *socks;
     struct http_sock **by_fd; /* socks indexed by fd, for parked ones */
+    bool *ours;               /* by fd: opened by on_open, so on_close sees its end */
     size_t by_fd_len;
     struct http_xfer *xfers;
     struct http_xfer *to_add, **to_add_tail; /* started, not yet added */
@@ -203,19 +207,34 @@ static bool watch(struct http_multi *M, struct http_sock *k, ed_id *id, bool wan
 
 /* The sock of fd, made (or found parked) when libcurl first wants it
  * watched; NULL when out of memory. */
+/* Makes the fd-indexed tables long enough for fd. false: out of memory. */
+static bool fd_tables_fit(struct http_multi *M, curl_socket_t fd)
+{
+    if (fd < 0)
+        return false;
+    if ((size_t)fd < M->by_fd_len)
+        return true;
+    size_t len = M->by_fd_len ? M->by_fd_len : 64;
+    while (len <= (size_t)fd)
+        len *= 2;
+    struct http_sock **socks = realloc(M->by_fd, len * sizeof *socks);
+    if (!socks)
+        return false;
+    M->by_fd = socks;
+    bool *ours = realloc(M->ours, len * sizeof *ours);
+    if (!ours)
+        return false; /* by_fd is longer, harmlessly: by_fd_len still rules */
+    M->ours = ours;
+    memset(socks + M->by_fd_len, 0, (len - M->by_fd_len) * sizeof *socks);
+    memset(ours + M->by_fd_len, 0, (len - M->by_fd_len) * sizeof *ours);
+    M->by_fd_len = len;
+    return true;
+}
+
 static struct http_sock *sock_for(struct http_multi *M, curl_socket_t fd)
 {
-    if ((size_t)fd >= M->by_fd_len) {
-        size_t len = M->by_fd_len ? M->by_fd_len : 64;
-        while (len <= (size_t)fd)
-            len *= 2;
-        struct http_sock **grown = realloc(M->by_fd, len * sizeof *grown);
-        if (!grown)
-            return NULL;
-        memset(grown + M->by_fd_len, 0, (len - M->by_fd_len) * sizeof *grown);
-        M->by_fd = grown;
-        M->by_fd_len = len;
-    }
+    if (!fd_tables_fit(M, fd))
+        return NULL;
     struct http_sock *k = M->by_fd[fd];
     if (k) {
         /* Parked: its connection is back in use. Its watchers keep their
@@ -248,11 +267,18 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     struct http_sock *k = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (k) {
+            curl_multi_assign(M->multi, fd, NULL);
+            /* Only a socket eddy opened tells eddy when it closes: any
+             * other (libcurl's resolver pipe, its DoH connections) goes
+             * now, before its number can come back for another file. */
+            if (!M->ours[fd]) {
+                sock_free(M, k);
+                return 0;
+            }
             /* Parked, not freed: the connection may serve the next request.
              * A read watcher stays enabled (an idle connection is not
              * readable, and disabling then enabling again would cost two
              * epoll_ctl); a write watcher would fire at once: off. */
-            curl_multi_assign(M->multi, fd, NULL);
             k->parked = true;
             if (k->writable)
                 ed_disable(k->writable);
@@ -283,14 +309,32 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 static int on_close(void *clientp, curl_socket_t fd)
 {
     struct http_multi *M = clientp;
-    if ((size_t)fd < M->by_fd_len && M->by_fd[fd])
-        sock_free(M, M->by_fd[fd]);
+    if ((size_t)fd < M->by_fd_len) {
+        if (M->by_fd[fd])
+            sock_free(M, M->by_fd[fd]);
+        M->ours[fd] = false;
+    }
     return close(fd);
+}
+
+/* libcurl's sockets for eddy's transfers are made here, so that eddy knows
+ * which ones on_close will see closed: only those may keep parked
+ * watchers. libcurl makes them non-blocking itself. */
+static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    (void)purpose;
+    struct http_multi *M = clientp;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (fd >= 0 && fd_tables_fit(M, fd))
+        M->ours[fd] = true;
+    return fd;
 }
 
 int http_set_close(CURL *easy, struct http_multi *M)
 {
-    if (curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close) != CURLE_OK ||
+    if (curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, M) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close) != CURLE_OK ||
         curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, M) != CURLE_OK)
         return -EINVAL;
     return 0;
@@ -334,6 +378,7 @@ static void multi_destroy(void *data)
     while (M->socks)
         sock_free(M, M->socks);
     free(M->by_fd);
+    free(M->ours);
     ed_cancel(M->timer);
     while (M->spares)
         curl_easy_cleanup(M->spare[--M->spares].easy);
@@ -485,6 +530,8 @@ static int add_pending(ed_id id, void *data)
         } else {
             x->done = true;
             x->write_error = rc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+            if (--M->in_flight == 0) /* http_xfer_stop will not count it */
+                set_referenced(M, false);
             http_xfer_wake(x);
         }
     }

@@ -263,6 +263,8 @@ int ed_http_request(const char *method, const char *url, const char *const *head
     }
     if (rc == 0)
         rc = take_response(r, out);
+    if (rc == 0)
+        http_clear_error(); /* a first attempt through the proxy is no failure */
     http_xfer_untrack(&r->x);
     attempt_end(r, M);
     free(r->body.data);

@@ -65,13 +65,20 @@ static int open_job(void *arg, void **result)
     (void)result;
     struct http_sink *s = arg;
     if (s->keep) {
-        /* tmp is "<name>.part": resume what an earlier attempt left. */
-        s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        /* tmp is "<name>.part": resume what an earlier attempt left. Not
+         * through a symbolic link, which someone else may have planted in
+         * a shared directory. */
+        s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
         struct stat st;
-        if (s->fd < 0 || fstat(s->fd, &st) < 0 || lseek(s->fd, 0, SEEK_END) < 0)
+        if (s->fd < 0 || fstat(s->fd, &st) < 0 || lseek(s->fd, 0, SEEK_END) < 0) {
+            /* A part that cannot be opened or measured stays as it is:
+             * never removed for a failure to reach it. */
             s->err = -errno;
-        else
+            free(s->tmp);
+            s->tmp = NULL;
+        } else {
             s->size = (size_t)st.st_size;
+        }
         return 0;
     }
     s->fd = mkostemps(s->tmp, 5, O_CLOEXEC);
@@ -100,11 +107,8 @@ int http_sink_open(const char *dir, const char *part_name, struct http_sink **ou
     else
         snprintf(s->tmp, n, "%s/.eddy-XXXXXX.part", dir);
     int rc = ed_blocking_with(open_job, s, sink_drop, NULL);
-    if (rc == 0 && (rc = s->err) < 0) {
-        if (s->fd < 0)
-            s->keep = false; /* there is no partial file to keep */
-        http_sink_dispose(s);
-    }
+    if (rc == 0 && (rc = s->err) < 0)
+        http_sink_dispose(s); /* closes: tmp is NULL, nothing is removed */
     if (rc < 0)
         return rc;
     *out = s;
@@ -201,13 +205,13 @@ static int claim(const char *path, bool overwrite, mode_t *mode, bool *claimed)
             return err;
         if (stat(path, &st) < 0)
             return -errno;
-        *mode = st.st_mode & 07777;
+        *mode = st.st_mode & 0777; /* never another file's setuid bits */
         return 0;
     }
     *claimed = true;
     int rc = fstat(fd, &st) == 0 ? 0 : -errno;
     close(fd);
-    *mode = st.st_mode & 07777;
+    *mode = st.st_mode & 0777;
     return rc;
 }
 
@@ -245,9 +249,10 @@ static int finish_job(void *arg, void **result)
 static void finish_drop(void *arg, void *result, int rc)
 {
     (void)result;
+    (void)rc;
     struct finish *f = arg;
-    if (rc == 0 && f->path)
-        unlink(f->path); /* renamed after its caller left: nobody wants it */
+    /* A file renamed into place after its caller left stays: it is
+     * complete, and with overwrite it has already replaced the old one. */
     free(f->path);
     http_sink_dispose(f->sink);
     free(f);

@@ -25,13 +25,15 @@ static long to_ms(double s)
     return whole < 1 ? 1 : whole;
 }
 
-int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *opt)
+int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *opt, int kind)
 {
     static const ed_http_options defaults;
     if (!opt)
         opt = &defaults;
     if (bad_seconds(opt->timeout) || bad_seconds(opt->connect_timeout))
         return -EINVAL;
+    if (opt->user_agent && strpbrk(opt->user_agent, "\r\n"))
+        return -EINVAL; /* it would smuggle in another header */
     CURLcode rc = CURLE_OK;
 #define SET(option, value)                                      \
     do {                                                        \
@@ -67,7 +69,7 @@ int http_apply_options(CURL *easy, struct http_multi *M, const ed_http_options *
         SET(CURLOPT_DOH_SSL_VERIFYHOST, 0L);
     }
     SET(CURLOPT_USERAGENT, opt->user_agent ? opt->user_agent : "eddy/" EDDY_VERSION_STRING);
-    if (opt->max_body)
+    if (opt->max_body && kind == HTTP_KIND_REQUEST)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opt->max_body);
     SET(CURLOPT_SHARE, http_multi_share(M, !opt->no_cookies));
     if (rc == CURLE_OK && http_set_close(easy, M) < 0)
@@ -121,7 +123,7 @@ int http_easy_setup(struct http_multi *M, const ed_http_options *opt, int kind, 
     if (ready)
         return 0; /* set up alike: only the request's own options change */
     http_easy_reset(*easy);
-    int rc = http_apply_options(*easy, M, opt);
+    int rc = http_apply_options(*easy, M, opt, kind);
     if (rc < 0)
         *key = 0;
     return rc;
