@@ -302,10 +302,10 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     return 0;
 }
 
-/* libcurl closes a socket: its watchers go first, so that a later socket
- * with the same number starts afresh. Set on every easy handle eddy
- * configures (connections made for libcurl's own DoH requests close
- * without it; their parked watchers are found again by fd number). */
+/* libcurl closes a socket eddy opened (on_open): its watchers go first,
+ * so that a later file with the same number starts afresh. Set on every
+ * easy handle eddy configures; sockets libcurl opens itself (its resolver
+ * pipe, its DoH connections) close without it and are never parked. */
 static int on_close(void *clientp, curl_socket_t fd)
 {
     struct http_multi *M = clientp;
