@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +77,27 @@ static inline double cpu_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A TCP listener on 127.0.0.1 whose accept queue is full: nheld sockets
+ * (returned in held, the caller closes them) fill its backlog of 1, so it
+ * drops further SYNs and connecting to it hangs until the caller's
+ * timeout. Returns the listening fd. */
+static inline int full_listener(int *held, int nheld)
+{
+    int lfd = ed_tcp_listen("127.0.0.1", "0", 1);
+    ck_assert_int_ge(lfd, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)ed_socket_port(lfd));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int k = 0; k < nheld; k++) {
+        held[k] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(held[k], 0);
+        connect(held[k], (struct sockaddr *)&a, sizeof a);
+    }
+    return lfd;
 }
 
 /* ---- callbacks ----------------------------------------------------------- */

@@ -410,24 +410,6 @@ START_TEST(test_refused)
 }
 END_TEST
 
-/* A listener whose accept queue is full drops SYNs: connecting hangs. */
-static int full_listener(int *held, int nheld)
-{
-    int lfd = ed_tcp_listen("127.0.0.1", "0", 1);
-    ck_assert_int_ge(lfd, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)ed_socket_port(lfd));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (int k = 0; k < nheld; k++) {
-        held[k] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        ck_assert_int_ge(held[k], 0);
-        connect(held[k], (struct sockaddr *)&a, sizeof a);
-    }
-    return lfd;
-}
-
 START_TEST(test_timeouts)
 {
     start();
