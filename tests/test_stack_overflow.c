@@ -145,6 +145,71 @@ START_TEST(test_overflow_default_stack_aborts_with_name)
 }
 END_TEST
 
+/* ---- unguarded stacks: past the mapping budget ------------------------ */
+
+/* Under ThreadSanitizer tens of thousands of fibers are too heavy. */
+#if !defined(__SANITIZE_THREAD__)
+
+#define SMALL_STACK (16 * 1024)
+
+/* One array from near the top of the task's stack to past its canary,
+ * written downwards, as an overflow grows: every word on the way is
+ * overwritten (frames of a recursion have padding that is not). Then the
+ * task suspends: the switch checks the canary. */
+static __attribute__((noinline)) int sweep_then_yield(void)
+{
+    volatile char sweep[SMALL_STACK + 4096 + 64]; /* the stack, the page under it, more */
+    for (size_t i = sizeof sweep; i-- > 0;)
+        sweep[i] = 0x5a;
+    return ed_yield() + sweep[7];
+}
+
+static int canary_task(void *arg, void **result)
+{
+    (void)result;
+    ed_set_name(arg);
+    return sweep_then_yield();
+}
+
+static int parked_task(void *arg, void **result)
+{
+    (void)result;
+    return ed_await(arg, NULL);
+}
+
+static void overflow_unguarded(void *arg)
+{
+    ed_stack_size(SMALL_STACK);
+    ed_deferred *never_settled = ed_deferred_new();
+    ed_future *gate = ed_deferred_future(never_settled);
+    long parked = guard_budget() + 100; /* spends the budget: later stacks are unguarded */
+    for (long i = 0; i < parked; i++)
+        if (ed_go(parked_task, gate) != 0)
+            _exit(123);
+    if (ed_go(canary_task, arg) != 0)
+        _exit(124);
+    ed_run();
+}
+
+/* Past vm.max_map_count's budget a stack has a canary instead of a guard
+ * page, kept in the top bytes of the stack below it; an overflow that
+ * reaches it is caught at the next switch and named. */
+START_TEST(test_overflow_unguarded_stack_aborts_with_name)
+{
+    if (guard_budget() > 200000) {
+        printf("skipped: vm.max_map_count is too large to spend its budget here\n");
+        ED_TEST_END();
+        return;
+    }
+    char out[8192];
+    int status = run_child(overflow_unguarded, "canary-diver", out, sizeof out);
+    expect_abort_naming(status, out, "canary-diver");
+    ck_assert_msg(strstr(out, "canary") != NULL, "not caught by the canary: %s", out);
+    ED_TEST_END();
+}
+END_TEST
+#endif /* !__SANITIZE_THREAD__ */
+
 #else /* ED_TEST_ASAN */
 
 START_TEST(test_overflow_skipped_under_asan)
@@ -164,6 +229,9 @@ static Suite *stack_overflow_suite(void)
     tcase_add_test(tc, test_overflow_in_task_aborts_with_name);
     tcase_add_test(tc, test_overflow_in_main_task_aborts_with_name);
     tcase_add_test(tc, test_overflow_default_stack_aborts_with_name);
+#if !defined(__SANITIZE_THREAD__)
+    tcase_add_test(tc, test_overflow_unguarded_stack_aborts_with_name);
+#endif
 #else
     tcase_add_test(tc, test_overflow_skipped_under_asan);
 #endif

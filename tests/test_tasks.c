@@ -1021,6 +1021,54 @@ START_TEST(test_many_tasks_sleeping)
 }
 END_TEST
 
+/* Under ThreadSanitizer tens of thousands of fibers are too heavy. */
+#if !defined(__SANITIZE_THREAD__)
+static int gated_task(void *arg, void **result)
+{
+    (void)result;
+    int rc = ed_await(arg, NULL);
+    if (rc == 0)
+        mt_done++;
+    return rc;
+}
+
+/* Past the guard budget a stack's canary lies in the top bytes of the stack
+ * below it. Here every other task finishes, so the pool gives back the
+ * pages of stacks whose neighbours still run: the survivors' canaries must
+ * survive that, or their next switch would report an overflow. */
+START_TEST(test_unguarded_canaries_survive_trims)
+{
+    long budget = guard_budget();
+    if (budget > 200000) {
+        printf("skipped: vm.max_map_count is too large to spend its budget here\n");
+        ED_TEST_END();
+        return;
+    }
+    size_t old_size = ed_stack_size(16 * 1024);
+    long n = budget + 8192;
+    ed_deferred *odd = ed_deferred_new(), *even = ed_deferred_new();
+    ed_future *odd_gate = ed_deferred_future(odd), *even_gate = ed_deferred_future(even);
+    mt_done = 0;
+    for (long i = 0; i < n; i++)
+        CHECK(ed_go(gated_task, i % 2 ? odd_gate : even_gate) == 0);
+    ck_assert_int_eq(ed_resolve(odd, NULL), 0);
+    ck_assert_int_eq(ed_await(odd_gate, NULL), 0);
+    while (mt_done < n / 2) /* the odd tasks finish: the pool trims */
+        CHECK(ed_yield() == 0);
+    ck_assert_int_eq(mt_done, n / 2);
+    ck_assert_int_eq(ed_resolve(even, NULL), 0);
+    ck_assert_int_eq(ed_run(), 0); /* the even ones switch: canaries checked */
+    ck_assert_int_eq(mt_done, n);
+    ed_future_release(odd_gate);
+    ed_future_release(even_gate);
+    ed_deferred_free(odd);
+    ed_deferred_free(even);
+    ed_stack_size(old_size);
+    ED_TEST_END();
+}
+END_TEST
+#endif /* !__SANITIZE_THREAD__ */
+
 /* ---- introspection ------------------------------------------------------ */
 
 static ed_future *g_wait_on; /* main's reference: tasks never take their own */
@@ -1356,6 +1404,9 @@ static Suite *tasks_suite(void)
     tcase_add_test(tc, test_run_from_task_ebusy);
     tcase_add_test(tc, test_run_once_and_run_from_main);
     tcase_add_test(tc, test_many_tasks_sleeping);
+#if !defined(__SANITIZE_THREAD__)
+    tcase_add_test(tc, test_unguarded_canaries_survive_trims);
+#endif
     tcase_add_test(tc, test_dump_lists_suspended_task);
     tcase_add_test(tc, test_set_name_copied_and_cut);
     tcase_add_test(tc, test_await_self_edeadlk);

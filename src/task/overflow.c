@@ -5,7 +5,8 @@
  * running task's guard page, eddy says which task it was and aborts. Any
  * other SIGSEGV goes to the disposition that was there before. Unguarded
  * stacks (past the mapping budget) are checked by their canary at every
- * switch instead. */
+ * switch instead, and at a SIGSEGV in their task: an overflow that runs on
+ * without switching ends in one sooner or later. */
 #include "task/task.h"
 
 #include <pthread.h>
@@ -29,6 +30,13 @@ static __attribute__((noreturn)) void die(const char *msg)
     abort();
 }
 
+/* A stack's size as the program asked for it: pooled stacks keep a few
+ * bytes at their top for their neighbour's canary. */
+static size_t kib(size_t size)
+{
+    return (size + 1023) / 1024;
+}
+
 static void on_segv(int signo, siginfo_t *info, void *uctx)
 {
     (void)signo;
@@ -42,16 +50,18 @@ static void on_segv(int signo, siginfo_t *info, void *uctx)
             if (ed__stack_guard_hit(&t->stack, info->si_addr)) {
                 char name[ED__NAME_MAX];
                 snprintf(msg, sizeof msg,
-                         "eddy: stack overflow in task '%s' (created at %s:%d): its %zu-byte "
+                         "eddy: stack overflow in task '%s' (created at %s:%d): its %zu KiB "
                          "stack is too small (see ed_stack_size)\n",
-                         ed__task_name(t, name), t->f.file, t->f.line, t->stack.size);
+                         ed__task_name(t, name), t->f.file, t->f.line, kib(t->stack.size));
                 die(msg);
             }
+            if (!ed__stack_intact(&t->stack))
+                ed__stack_overflowed(t);
         } else if (!f && S->loop_made && ed__stack_guard_hit(&S->loop_stack, info->si_addr)) {
             snprintf(msg, sizeof msg,
-                     "eddy: stack overflow in an event loop callback: the loop's %zu-byte "
+                     "eddy: stack overflow in an event loop callback: the loop's %zu KiB "
                      "stack is too small (see ed_stack_size)\n",
-                     S->loop_stack.size);
+                     kib(S->loop_stack.size));
             die(msg);
         }
     }
@@ -104,8 +114,8 @@ void ed__stack_overflowed(const struct ed__task *t)
 {
     char msg[256], name[ED__NAME_MAX];
     snprintf(msg, sizeof msg,
-             "eddy: stack overflow in task '%s' (created at %s:%d): its unguarded %zu-byte "
+             "eddy: stack overflow in task '%s' (created at %s:%d): its unguarded %zu KiB "
              "stack's canary was overwritten (see ed_stack_size)\n",
-             ed__task_name(t, name), t->f.file, t->f.line, t->stack.size);
+             ed__task_name(t, name), t->f.file, t->f.line, kib(t->stack.size));
     die(msg);
 }

@@ -10,7 +10,9 @@
 
 #include "platform/alloc.h"
 
-#define CANARY UINT64_C(0xED57AC4CA9A12E5D)
+/* Bytes kept free at the top of every pooled stack: the canary of the
+ * stack above it in the slab, if that one is unguarded. */
+#define CANARY_ROOM 16
 #define SLAB_STACKS 16           /* stacks carved from one mmap */
 #define SLAB_STACKS_UNGUARDED 256 /* past the guard budget: fewer, larger mappings */
 #define WARM_STACKS 64 /* pooled stacks always kept with their pages */
@@ -96,16 +98,39 @@ static void give_back_guard(void)
     atomic_fetch_add(&guard_budget, 1);
 }
 
-/* Lays out one stack at `region` (its first page is the guard, if any). */
-static void carve(void *region, size_t stack_size, bool pooled, struct ed__stack *out)
+/* Lays out one stack at `region` (its first page is the guard, if any).
+ * An unguarded stack's canary goes where its overflow lands first: in a
+ * slab (`below_in_slab`), the top bytes of the stack below, which that
+ * stack's frames keep resident; otherwise its own lowest word, a page of
+ * its own. Pooled stacks get their canary written when handed out. */
+static void carve(void *region, size_t stack_size, bool pooled, bool below_in_slab,
+                  struct ed__stack *out)
 {
     size_t page = page_size();
     out->lo = (char *)region + page;
-    out->size = stack_size;
+    out->size = pooled ? stack_size - CANARY_ROOM : stack_size;
     out->pooled = pooled;
     out->guarded = take_guard() && mprotect(region, page, PROT_NONE) == 0;
+    out->canary = NULL;
     if (!out->guarded)
-        *(uint64_t *)out->lo = CANARY;
+        out->canary = below_in_slab ? (uint64_t *)((char *)region - CANARY_ROOM) : out->lo;
+    if (!out->guarded && !pooled)
+        *out->canary = ED__STACK_CANARY;
+}
+
+/* The end of a pooled stack's region: the next region's start. */
+static char *region_end(const struct ed__stack *s)
+{
+    return (char *)s->lo + s->size + CANARY_ROOM;
+}
+
+/* Gives back the pages of pooled regions [start, end), but the last page:
+ * it may hold the canary of the stack above, in use or not. */
+static void give_back_pages(char *start, char *end)
+{
+    size_t page = page_size();
+    if (end - start > (ptrdiff_t)page)
+        madvise(start, (size_t)(end - start) - page, MADV_DONTNEED);
 }
 
 static void *map(size_t len)
@@ -131,7 +156,7 @@ static int pool_refill(size_t stack_size)
     pool.slabs = slab;
     /* Pushed in reverse, so stacks are handed out in address order. */
     for (size_t i = count; i-- > 0;)
-        carve((char *)base + i * region, stack_size, true, &pool.free[pool.len++]);
+        carve((char *)base + i * region, stack_size, true, i > 0, &pool.free[pool.len++]);
     return 0;
 }
 
@@ -143,7 +168,7 @@ int ed__stack_get(size_t size, struct ed__stack *out)
         if (pool.stack_size != def) {
             /* The default changed: stacks of the old size are not reused. */
             for (size_t i = 0; i < pool.len; i++)
-                madvise(pool.free[i].lo, pool.free[i].size, MADV_DONTNEED);
+                give_back_pages((char *)pool.free[i].lo - page_size(), region_end(&pool.free[i]));
             pool.len = pool.trimmed = 0;
             pool.stack_size = def;
         }
@@ -156,13 +181,13 @@ int ed__stack_get(size_t size, struct ed__stack *out)
         if (pool.trimmed > pool.len)
             pool.trimmed = pool.len;
         if (!out->guarded)
-            *(uint64_t *)out->lo = CANARY;
+            *out->canary = ED__STACK_CANARY;
         return 0;
     }
     void *region = map(size + page_size());
     if (!region)
         return -ENOMEM;
-    carve(region, size, false, out);
+    carve(region, size, false, false, out);
     return 0;
 }
 
@@ -174,7 +199,8 @@ static int by_address(const void *a, const void *b)
 
 /* Gives the pages of every pooled stack but the warmest back to the
  * kernel: sorted by address, adjacent stacks of a slab go in one madvise
- * (guard pages included: they have no pages to give). */
+ * (guard pages included: they have no pages to give), which keeps the
+ * run's top page for the canary above it. */
 static void trim(void)
 {
     /* The coldest are at the bottom, and the bottom-most were trimmed
@@ -184,10 +210,10 @@ static void trim(void)
     size_t page = page_size();
     for (size_t i = from; i < n;) {
         char *start = (char *)pool.free[i].lo - page;
-        char *end = (char *)pool.free[i].lo + pool.free[i].size;
+        char *end = region_end(&pool.free[i]);
         while (++i < n && (char *)pool.free[i].lo - page == end)
-            end = (char *)pool.free[i].lo + pool.free[i].size;
-        madvise(start, (size_t)(end - start), MADV_DONTNEED);
+            end = region_end(&pool.free[i]);
+        give_back_pages(start, end);
     }
     pool.trimmed = n;
     pool.cold = 0;
@@ -195,7 +221,7 @@ static void trim(void)
 
 void ed__stack_put(struct ed__stack *s)
 {
-    if (s->pooled && s->size == pool.stack_size &&
+    if (s->pooled && s->size + CANARY_ROOM == pool.stack_size &&
         ed__grow((void **)&pool.free, &pool.cap, pool.len + 1, sizeof *pool.free) == 0) {
         pool.free[pool.len++] = *s;
         if (pool.len > WARM_STACKS && ++pool.cold >= TRIM_BATCH)

@@ -6,10 +6,11 @@
  * lasts: a guard page splits its slab's mapping, and Linux allows
  * vm.max_map_count (65530) mappings in all, so guarded stacks stop at
  * max_map_count/2 - 4096 (28,669 by default), leaving 8,192 mappings to the
- * program. Later stacks have a canary
- * word at their lowest address instead, checked at every switch away from
- * them, and come in larger slabs (fewer mappings); eddy says so once on
- * stderr. */
+ * program. Later stacks have a canary word below them instead, checked at
+ * every switch away from them, and come in larger slabs (fewer mappings);
+ * eddy says so once on stderr. A pooled stack's canary lies in the top
+ * bytes of the stack below it in the slab, a page that stack's own frames
+ * keep resident anyway: a parked task then costs one page, not two. */
 #ifndef EDDY_TASK_STACK_H
 #define EDDY_TASK_STACK_H
 
@@ -21,11 +22,14 @@
 #define ED__STACK_MIN (16 * 1024)
 
 struct ed__stack {
-    void *lo;     /* lowest usable address */
-    size_t size;  /* usable bytes from lo */
-    bool guarded; /* a PROT_NONE page lies just below lo */
-    bool pooled;  /* from a slab; else its own mapping */
+    void *lo;         /* lowest usable address */
+    size_t size;      /* usable bytes from lo */
+    uint64_t *canary; /* unguarded stacks: the word overflow reaches first */
+    bool guarded;     /* a PROT_NONE page lies just below lo */
+    bool pooled;      /* from a slab; else its own mapping */
 };
+
+#define ED__STACK_CANARY UINT64_C(0xED57AC4CA9A12E5D)
 
 /* A stack of at least `size` bytes (0: the current default). 0 or -ENOMEM. */
 int ed__stack_get(size_t size, struct ed__stack *out);
@@ -36,7 +40,7 @@ void ed__stack_put(struct ed__stack *s);
 /* false if an unguarded stack's canary was overwritten: it overflowed. */
 static inline bool ed__stack_intact(const struct ed__stack *s)
 {
-    return s->guarded || *(const uint64_t *)s->lo == UINT64_C(0xED57AC4CA9A12E5D);
+    return s->guarded || *s->canary == ED__STACK_CANARY;
 }
 
 /* Whether addr lies in the guard page of s. */
