@@ -5,6 +5,10 @@
  *
  *   1   raw switch: two contexts switching back and forth, eddy's
  *       ed__context_switch against glibc swapcontext, in this process;
+ *   1b  the same switch inside a function each context calls from a site
+ *       of its own, as every suspension is: the function returns into the
+ *       other site than the one the CPU's return-stack predictor expects
+ *       (the floor under 2a); swapcontext is such a function already;
  *   2a  hand-off through the scheduler: two eddy tasks passing control to
  *       each other through their suspensions (each resumes the other with
  *       the round's number, then suspends: nothing is allocated), against
@@ -14,6 +18,8 @@
  *       awaits, then awaits one the other resolves;
  *   2c  the same with two eddy tasks calling ed_yield() in turns (each turn
  *       is a loop tick, with a non-blocking poll);
+ *   2d  2a with both tasks running one function, so that every suspension
+ *       returns where the last one did (the shape of Go's Gosched pair);
  *   3   spawn+finish+join of tasks one at a time, from inside a task:
  *       ed_async + ed_await + ed_future_release, against go f(); wg.Wait();
  *   4   RSS per parked task: 100,000 tasks parked in ed_sleep(3600), against
@@ -37,8 +43,8 @@
  * tenth of the sizes (not counted) runs first.
  *
  *   task_bench [--rounds N] [--csv FILE] [--only eddy,glibc,go]
- *              [--workload switch,handoff,future,yield,spawn,rss]
- *                          (or 1,2a,2b,2c,3,4)
+ *              [--workload switch,switch-call,handoff,future,yield,
+ *                          handoff-one,spawn,rss] (or 1,1b,2a,2b,2c,2d,3,4)
  *              [--scale D] [--no-warmup] [--verbose] [--go PATH]
  *   task_bench --rss-child N      (internal: the eddy side of workload 4)
  *
@@ -149,6 +155,27 @@ static void sw_entry(void *arg)
     }
 }
 
+/* 1b: the switch is a function both sides call, each from its own site. */
+static struct ed__context call_main, call_co;
+static void *call_stack;
+static volatile size_t call_count; /* its address never escapes: the switch cannot be seen to touch it */
+
+static __attribute__((noinline)) void switch_call(struct ed__context *from,
+                                                  struct ed__context *to)
+{
+    ed__context_switch(from, to, 0);
+    __asm__ volatile(""); /* a real call, not a tail jump */
+}
+
+static void call_entry(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        call_count++;
+        switch_call(&call_co, &call_main);
+    }
+}
+
 static ucontext_t uc_main, uc_co;
 static void *uc_stack;
 static size_t uc_count;
@@ -164,15 +191,22 @@ static void uc_entry(void)
 static void switch_prepare(void)
 {
     sw_stack = aligned_alloc(4096, SWITCH_STACK);
+    call_stack = aligned_alloc(4096, SWITCH_STACK);
     uc_stack = aligned_alloc(4096, SWITCH_STACK);
-    CHECK(sw_stack && uc_stack, "out of memory");
+    CHECK(sw_stack && call_stack && uc_stack, "out of memory");
     memset(sw_stack, 0, SWITCH_STACK);
+    memset(call_stack, 0, SWITCH_STACK);
     memset(uc_stack, 0, SWITCH_STACK);
     CHECK(ed__context_of_thread(&sw_main) == 0, "ed__context_of_thread");
     CHECK(ed__context_make(&sw_co, sw_stack, SWITCH_STACK, sw_entry, NULL) == 0,
           "ed__context_make");
     ed__context_switch(&sw_main, &sw_co, 0); /* the first entry, outside every timing */
     CHECK(sw_count == 1, "first switch: %zu", sw_count);
+    CHECK(ed__context_of_thread(&call_main) == 0, "ed__context_of_thread");
+    CHECK(ed__context_make(&call_co, call_stack, SWITCH_STACK, call_entry, NULL) == 0,
+          "ed__context_make");
+    switch_call(&call_main, &call_co);
+    CHECK(call_count == 1, "first switch: %zu", call_count);
 
     CHECK(getcontext(&uc_co) == 0, "getcontext: %s", strerror(errno));
     uc_co.uc_stack.ss_sp = uc_stack;
@@ -192,6 +226,17 @@ static figure run_switch_eddy(const sizes *z)
         ed__context_switch(&sw_main, &sw_co, 0);
     stamp t1 = stamp_now();
     CHECK(sw_count - c0 == n, "%zu resumptions, expected %zu", sw_count - c0, n);
+    return per_op(t0, t1, 2.0 * (double)n);
+}
+
+static figure run_switch_call_eddy(const sizes *z)
+{
+    size_t n = z->switch_eddy, c0 = call_count;
+    stamp t0 = stamp_now();
+    for (size_t i = 0; i < n; i++)
+        switch_call(&call_main, &call_co);
+    stamp t1 = stamp_now();
+    CHECK(call_count - c0 == n, "%zu resumptions, expected %zu", call_count - c0, n);
     return per_op(t0, t1, 2.0 * (double)n);
 }
 
@@ -275,6 +320,79 @@ static figure run_handoff_eddy(const sizes *z)
     await_task(fb, "task B");
     CHECK(s.a_wakes == s.n && s.b_wakes == s.n, "wake-ups: A %zu, B %zu, expected %zu",
           s.a_wakes, s.b_wakes, s.n);
+    return per_op(s.t0, s.t1, 2.0 * (double)s.n);
+}
+
+/* ------------------------------------------------------------------------
+ * 2d. Hand-off through suspensions, both tasks in one function
+ *
+ * 2a's protocol, the leader sending the round's number and the follower
+ * sending it back, but with one task body: after the follower's first wait,
+ * both suspend at the same call, so each suspension returns where the
+ * other's was made, as the CPU's return-stack predictor expects.
+ * --------------------------------------------------------------------- */
+
+typedef struct handoff_one handoff_one;
+typedef struct ho_side {
+    ed_suspension *me;
+    struct ho_side *peer;
+    handoff_one *s;
+    bool leader;
+    size_t wakes;
+} ho_side;
+
+struct handoff_one {
+    ho_side a, b;
+    size_t n;
+    stamp t0, t1;
+};
+
+static int ho_one(void *arg, void **result)
+{
+    ho_side *me = arg;
+    handoff_one *s = me->s;
+    (void)result;
+    me->me = ed_suspension_get();
+    CHECK(me->me != NULL, "ed_suspension_get: %s", strerror(errno));
+    void *v = NULL;
+    if (me->leader)
+        s->t0 = stamp_now();
+    else
+        CHECK(ed_suspend(me->me, &v) == 0, "the follower's first wait");
+    for (size_t i = 1; i <= s->n; i++) {
+        if (!me->leader)
+            CHECK((uintptr_t)v == i, "the follower got %zu in round %zu", (size_t)(uintptr_t)v,
+                  i);
+        CHECK(ed_resume(me->peer->me, me->leader ? (void *)(uintptr_t)i : v) == 0, "resume");
+        int rc = ed_suspend(me->me, &v);
+        CHECK(rc == 0, "suspend: %s", ed_strerror(rc));
+        me->wakes++;
+        if (me->leader)
+            CHECK((uintptr_t)v == i, "the leader got %zu in round %zu", (size_t)(uintptr_t)v, i);
+    }
+    if (!me->leader) {
+        CHECK(v == NULL, "the follower was not ended");
+        return 0;
+    }
+    s->t1 = stamp_now();
+    CHECK(ed_resume(me->peer->me, NULL) == 0, "resume the follower to end it");
+    return 0;
+}
+
+/* ns per hand-off */
+static figure run_handoff_one_eddy(const sizes *z)
+{
+    handoff_one s;
+    memset(&s, 0, sizeof s);
+    s.n = z->handoff;
+    s.a = (ho_side){.peer = &s.b, .s = &s, .leader = true};
+    s.b = (ho_side){.peer = &s.a, .s = &s, .leader = false};
+    ed_future *fb = ed_async(ho_one, &s.b); /* runs until its first suspension */
+    ed_future *fa = ed_async(ho_one, &s.a);
+    await_task(fa, "the leader");
+    await_task(fb, "the follower");
+    CHECK(s.a.wakes == s.n && s.b.wakes == s.n, "wake-ups: %zu and %zu, expected %zu", s.a.wakes,
+          s.b.wakes, s.n);
     return per_op(s.t0, s.t1, 2.0 * (double)s.n);
 }
 
@@ -695,8 +813,10 @@ static const char *const contender_name[C_COUNT] = {"eddy", "glibc", "go"};
 
 enum {
     M_SWITCH_EDDY,
+    M_SWITCH_CALL_EDDY,
     M_SWITCH_UC,
     M_HANDOFF_EDDY,
+    M_HANDOFF_ONE_EDDY,
     M_FUTURE_EDDY,
     M_YIELD_EDDY,
     M_CHAN_GO,
@@ -717,8 +837,12 @@ typedef struct measure {
 
 static const measure measures[M_COUNT] = {
     [M_SWITCH_EDDY] = {"eddy ed__context_switch", "eddy-switch", C_EDDY, run_switch_eddy},
+    [M_SWITCH_CALL_EDDY] = {"eddy switch in a call", "eddy-switch-call", C_EDDY,
+                            run_switch_call_eddy},
     [M_SWITCH_UC] = {"glibc swapcontext", "glibc-swapcontext", C_GLIBC, run_switch_uc},
     [M_HANDOFF_EDDY] = {"eddy resume+suspend", "eddy-handoff", C_EDDY, run_handoff_eddy},
+    [M_HANDOFF_ONE_EDDY] = {"eddy resume+suspend", "eddy-handoff-one", C_EDDY,
+                            run_handoff_one_eddy},
     [M_FUTURE_EDDY] = {"eddy resolve+await", "eddy-future", C_EDDY, run_future_eddy},
     [M_YIELD_EDDY] = {"eddy ed_yield()", "eddy-yield", C_EDDY, run_yield_eddy},
     [M_CHAN_GO] = {"Go unbuffered channels", "go-chan", C_GO, run_chan_go},
@@ -729,7 +853,17 @@ static const measure measures[M_COUNT] = {
     [M_RSS_GO] = {"Go blocked in <-ch", "go-rss", C_GO, run_rss_go},
 };
 
-enum { W_SWITCH, W_HANDOFF, W_FUTURE, W_YIELD, W_SPAWN, W_RSS, W_COUNT };
+enum {
+    W_SWITCH,
+    W_SWITCH_CALL,
+    W_HANDOFF,
+    W_FUTURE,
+    W_YIELD,
+    W_HANDOFF_ONE,
+    W_SPAWN,
+    W_RSS,
+    W_COUNT
+};
 
 typedef struct workload {
     const char *id, *num;
@@ -741,9 +875,12 @@ typedef struct workload {
 
 static const workload workloads[W_COUNT] = {
     [W_SWITCH] = {"switch", "1", "ns/switch", M_SWITCH_EDDY, {M_SWITCH_UC, -1}, 0},
+    [W_SWITCH_CALL] = {"switch-call", "1b", "ns/switch", M_SWITCH_CALL_EDDY, {M_SWITCH_UC, -1}, 0},
     [W_HANDOFF] = {"handoff", "2a", "ns/hand-off", M_HANDOFF_EDDY, {M_CHAN_GO, M_GOSCHED_GO}, 1},
     [W_FUTURE] = {"future", "2b", "ns/hand-off", M_FUTURE_EDDY, {M_CHAN_GO, -1}, 1},
     [W_YIELD] = {"yield", "2c", "ns/hand-off", M_YIELD_EDDY, {M_GOSCHED_GO, M_CHAN_GO}, 1},
+    [W_HANDOFF_ONE] = {"handoff-one", "2d", "ns/hand-off", M_HANDOFF_ONE_EDDY,
+                       {M_GOSCHED_GO, M_CHAN_GO}, 1},
     [W_SPAWN] = {"spawn", "3", "ns/task", M_SPAWN_EDDY, {M_SPAWN_GO, -1}, 2},
     [W_RSS] = {"rss", "4", "KiB/task", M_RSS_EDDY, {M_RSS_GO, -1}, 3},
 };
@@ -758,8 +895,16 @@ static void workload_label(char *buf, size_t len, int w, const sizes *z)
                  bench_fmt_count(a, sizeof a, 2 * z->switch_eddy),
                  bench_fmt_count(b, sizeof b, 2 * z->switch_uc));
         break;
+    case W_SWITCH_CALL:
+        snprintf(buf, len, "raw switch inside a call (eddy %s)",
+                 bench_fmt_count(a, sizeof a, 2 * z->switch_eddy));
+        break;
     case W_HANDOFF:
         snprintf(buf, len, "hand-off via suspensions (%s)",
+                 bench_fmt_count(a, sizeof a, 2 * z->handoff));
+        break;
+    case W_HANDOFF_ONE:
+        snprintf(buf, len, "2a, both tasks in one function (%s)",
                  bench_fmt_count(a, sizeof a, 2 * z->handoff));
         break;
     case W_FUTURE:
@@ -803,8 +948,8 @@ static void usage(FILE *out)
             "                   wall_eddy_ratio_median rows to FILE (CPU time unless wall_)\n"
             "  --only LIST      contenders, comma-separated: eddy,glibc,go (eddy alone is\n"
             "                   the mode to profile, e.g. under valgrind --tool=callgrind)\n"
-            "  --workload LIST  switch,handoff,future,yield,spawn,rss or row numbers\n"
-            "                   1,2a,2b,2c,3,4\n"
+            "  --workload LIST  switch,switch-call,handoff,future,yield,handoff-one,\n"
+            "                   spawn,rss, or row numbers 1,1b,2a,2b,2c,2d,3,4\n"
             "  --scale D        divide every workload's size by D (quick runs, profiling)\n"
             "  --no-warmup      skip the warm-up pass\n"
             "  --verbose        print every round's figures\n"
@@ -931,7 +1076,7 @@ int main(int argc, char **argv)
            "rounds)\n",
            bench_loadavg(load, sizeof load));
 
-    if (active[M_SWITCH_EDDY] || active[M_SWITCH_UC])
+    if (active[M_SWITCH_EDDY] || active[M_SWITCH_CALL_EDDY] || active[M_SWITCH_UC])
         switch_prepare();
 
     int rounds = o.args.rounds;
@@ -1040,6 +1185,12 @@ int main(int argc, char **argv)
                    q <= 0.2 ? "met" : "MISSED");
         }
         printf("\n");
+        if (o.wl[W_SWITCH_CALL])
+            printf("      its floor, the bare switch inside a call (1b): %.2f ns\n",
+                   MED(M_SWITCH_CALL_EDDY));
+        if (o.wl[W_HANDOFF_ONE])
+            printf("      the same hand-off with both tasks in one function (2d): %.2f ns\n",
+                   MED(M_HANDOFF_ONE_EDDY));
     }
     if (o.wl[W_SPAWN]) {
         double e = MED(M_SPAWN_EDDY);
