@@ -50,7 +50,7 @@ static void debug_log(struct ed__sched *S, struct ed__task *t, const char *what)
 /* Gives back what a finished task no longer needs: its stack, its context,
  * and its own reference to its future. Runs on another stack than the
  * task's, right after the task switched away for good. */
-static void reap(struct ed__sched *S)
+static __attribute__((noinline)) void reap(struct ed__sched *S)
 {
     struct ed__task *t = S->zombie;
     S->zombie = NULL;
@@ -90,7 +90,8 @@ static struct ed__fiber *hand_off(struct ed__sched *S, struct ed__fiber *from)
 
 /* Switches from whatever runs now to `to` (NULL: loop code). Returns when
  * something switches back. */
-static void transfer(struct ed__sched *S, struct ed__fiber *to, int exiting)
+static inline __attribute__((always_inline)) void transfer(struct ed__sched *S,
+                                                           struct ed__fiber *to, int exiting)
 {
     struct ed__fiber *from = S->current;
     struct ed__context *from_ctx = from ? &from->ctx : S->tick_ctx;
@@ -236,15 +237,18 @@ int ed__suspend(struct ed__sched *S, const char *what)
     int rc = ed__can_suspend(S);
     if (rc < 0)
         return rc;
-    /* The wake-up's microtask is reserved now, so waking can never fail. */
-    if (ed__microtask_reserve(S->L) < 0)
-        return -ENOMEM;
+    /* The wake-up's microtask is reserved now, so waking can never fail.
+     * A hand-off pops a microtask: its slot is the reservation. */
     struct ed__fiber *f = S->current;
+    struct ed__fiber *next = f == &S->main ? NULL : hand_off(S, f);
+    if (next)
+        S->L->micro_promised++;
+    else if (ed__microtask_reserve(S->L) < 0)
+        return -ENOMEM;
     f->waiting = true;
     f->waiting_on = what;
     if (f == &S->main)
         return main_wait(S, MAIN_AWAIT);
-    struct ed__fiber *next = hand_off(S, f);
     transfer(S, next ? next : f->resumer, 0);
     f->waiting_on = NULL;
     return f->wake_rc;
