@@ -8,7 +8,7 @@
  *   1b  the same switch inside a function each context calls from a site
  *       of its own, as every suspension is: the function returns into the
  *       other site than the one the CPU's return-stack predictor expects
- *       (the floor under 2a); swapcontext is such a function already;
+ *       (the floor under 2a), eddy alone;
  *   2a  hand-off through the scheduler: two eddy tasks passing control to
  *       each other through their suspensions (each resumes the other with
  *       the round's number, then suspends: nothing is allocated), against
@@ -19,7 +19,8 @@
  *   2c  the same with two eddy tasks calling ed_yield() in turns (each turn
  *       is a loop tick, with a non-blocking poll);
  *   2d  2a with both tasks running one function, so that every suspension
- *       returns where the last one did (the shape of Go's Gosched pair);
+ *       returns where the last one did, against Go's Gosched pair, which
+ *       has that shape;
  *   3   spawn+finish+join of tasks one at a time, from inside a task:
  *       ed_async + ed_await + ed_future_release, against go f(); wg.Wait();
  *   4   RSS per parked task: 100,000 tasks parked in ed_sleep(3600), against
@@ -875,12 +876,12 @@ typedef struct workload {
 
 static const workload workloads[W_COUNT] = {
     [W_SWITCH] = {"switch", "1", "ns/switch", M_SWITCH_EDDY, {M_SWITCH_UC, -1}, 0},
-    [W_SWITCH_CALL] = {"switch-call", "1b", "ns/switch", M_SWITCH_CALL_EDDY, {M_SWITCH_UC, -1}, 0},
+    [W_SWITCH_CALL] = {"switch-call", "1b", "ns/switch", M_SWITCH_CALL_EDDY, {-1, -1}, 0},
     [W_HANDOFF] = {"handoff", "2a", "ns/hand-off", M_HANDOFF_EDDY, {M_CHAN_GO, M_GOSCHED_GO}, 1},
     [W_FUTURE] = {"future", "2b", "ns/hand-off", M_FUTURE_EDDY, {M_CHAN_GO, -1}, 1},
     [W_YIELD] = {"yield", "2c", "ns/hand-off", M_YIELD_EDDY, {M_GOSCHED_GO, M_CHAN_GO}, 1},
-    [W_HANDOFF_ONE] = {"handoff-one", "2d", "ns/hand-off", M_HANDOFF_ONE_EDDY,
-                       {M_GOSCHED_GO, M_CHAN_GO}, 1},
+    [W_HANDOFF_ONE] = {"handoff-one", "2d", "ns/hand-off", M_HANDOFF_ONE_EDDY, {M_GOSCHED_GO, -1},
+                       1},
     [W_SPAWN] = {"spawn", "3", "ns/task", M_SPAWN_EDDY, {M_SPAWN_GO, -1}, 2},
     [W_RSS] = {"rss", "4", "KiB/task", M_RSS_EDDY, {M_RSS_GO, -1}, 3},
 };
