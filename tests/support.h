@@ -320,20 +320,6 @@ static inline void install_handler(int signo, void (*handler)(int))
     ck_assert_int_eq(sigaction(signo, &sa, NULL), 0);
 }
 
-/* How many stacks get a guard page before eddy gives later ones a canary
- * instead: vm.max_map_count / 2 - 4096 (src/task/stack.h). */
-static inline long guard_budget(void)
-{
-    long max = 65530;
-    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
-    if (f) {
-        if (fscanf(f, "%ld", &max) != 1)
-            max = 65530;
-        fclose(f);
-    }
-    return max / 2 - 4096;
-}
-
 /* ThreadSanitizer counts every coroutine as a thread and stops at 8,128 of
  * them alive: tests that keep thousands of tasks alive scale down under it
  * (the point they prove, no per-task growth, holds at any count). */

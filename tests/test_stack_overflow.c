@@ -147,28 +147,51 @@ END_TEST
 
 /* ---- unguarded stacks: past the mapping budget ------------------------ */
 
-/* Under ThreadSanitizer tens of thousands of fibers are too heavy. */
-#if !defined(__SANITIZE_THREAD__)
+/* EDDY_STACK_GUARDS caps the guarded stacks (src/task/stack.h): these
+ * tests need only a handful of tasks to reach unguarded ones. Each runs in
+ * a fresh child, where eddy reads it first. */
+#define GUARDED 64
+#define GUARDED_TEXT "64"
 
-#define SMALL_STACK (16 * 1024)
-
-/* One array from near the top of the task's stack to past its canary,
- * written downwards, as an overflow grows: every word on the way is
- * overwritten (frames of a recursion have padding that is not). Then the
- * task suspends: the switch checks the canary. */
-static __attribute__((noinline)) int sweep_then_yield(void)
+/* The lowest usable address of the pooled stack the caller runs on, from
+ * a local near its top: a pooled stack ends at a page boundary, and the
+ * frames above such a local are smaller than a page. */
+static char *stack_lo(const void *near_top)
 {
-    volatile char sweep[SMALL_STACK + 4096 + 64]; /* the stack, the page under it, more */
-    for (size_t i = sizeof sweep; i-- > 0;)
-        sweep[i] = 0x5a;
-    return ed_yield() + sweep[7];
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t end = ((uintptr_t)near_top + page - 1) / page * page;
+    return (char *)(end - ed_stack_size(0));
 }
+
+/* What an overflow of the stack at lo reaches once it is through the
+ * untouched page under the stack: the top bytes of the stack below, where
+ * this stack's canary lies. */
+static void overwrite_below(char *lo)
+{
+    volatile char *gap = (volatile char *)(lo - sysconf(_SC_PAGESIZE));
+    for (int i = 1; i <= 64; i++)
+        gap[-i] = 0x5a;
+}
+
+static volatile uintptr_t unmapped = 8; /* a volatile, so no compiler sees a null write */
+
+enum caught_at { AT_SWITCH, AT_FAULT };
+
+struct dive {
+    const char *name;
+    enum caught_at at;
+};
 
 static int canary_task(void *arg, void **result)
 {
+    struct dive *d = arg;
     (void)result;
-    ed_set_name(arg);
-    return sweep_then_yield();
+    ed_set_name(d->name);
+    char here = 0;
+    overwrite_below(stack_lo(&here));
+    if (d->at == AT_FAULT)
+        *(volatile int *)unmapped = 1; /* a crash before any switch */
+    return ed_yield();                 /* the switch checks the canary */
 }
 
 static int parked_task(void *arg, void **result)
@@ -179,11 +202,12 @@ static int parked_task(void *arg, void **result)
 
 static void overflow_unguarded(void *arg)
 {
-    ed_stack_size(SMALL_STACK);
+    if (setenv("EDDY_STACK_GUARDS", GUARDED_TEXT, 1) != 0)
+        _exit(125);
+    ed_stack_size(16 * 1024);
     ed_deferred *never_settled = ed_deferred_new();
     ed_future *gate = ed_deferred_future(never_settled);
-    long parked = guard_budget() + 100; /* spends the budget: later stacks are unguarded */
-    for (long i = 0; i < parked; i++)
+    for (long i = 0; i < GUARDED + 100; i++) /* later stacks are unguarded */
         if (ed_go(parked_task, gate) != 0)
             _exit(123);
     if (ed_go(canary_task, arg) != 0)
@@ -191,24 +215,78 @@ static void overflow_unguarded(void *arg)
     ed_run();
 }
 
-/* Past vm.max_map_count's budget a stack has a canary instead of a guard
- * page, kept in the top bytes of the stack below it; an overflow that
- * reaches it is caught at the next switch and named. */
+/* Runs the diver in a child past the guard budget: it must die naming
+ * itself, caught by its canary. */
+static void expect_caught_by_canary(const char *name, enum caught_at at)
+{
+    char out[8192];
+    struct dive d = {name, at};
+    int status = run_child(overflow_unguarded, &d, out, sizeof out);
+    expect_abort_naming(status, out, name);
+    ck_assert_msg(strstr(out, "canary") != NULL, "not caught by the canary: %s", out);
+}
+
+/* Past the guard budget a stack has a canary instead of a guard page,
+ * kept in the top bytes of the stack below it; an overflow that reaches
+ * it is caught at the next switch and named. */
 START_TEST(test_overflow_unguarded_stack_aborts_with_name)
 {
-    if (guard_budget() > 200000) {
-        printf("skipped: vm.max_map_count is too large to spend its budget here\n");
-        ED_TEST_END();
-        return;
-    }
+    expect_caught_by_canary("canary-diver", AT_SWITCH);
+    ED_TEST_END();
+}
+END_TEST
+
+/* The same overflow ending in a crash before any switch: the SIGSEGV
+ * handler finds the broken canary and names the task. */
+START_TEST(test_overflow_unguarded_then_fault_aborts_with_name)
+{
+    expect_caught_by_canary("faulting-diver", AT_FAULT);
+    ED_TEST_END();
+}
+END_TEST
+
+static int sleeper_task(void *arg, void **result)
+{
+    (void)arg;
+    (void)result;
+    return ed_sleep(0.05);
+}
+
+static int overflowing_callback(ed_id id, void *data)
+{
+    (void)id;
+    (void)data;
+    char here = 0;
+    char *lo = stack_lo(&here);
+    overwrite_below(lo);
+    /* The loop's stack may be the first of its slab, whose canary is its
+     * own lowest word. */
+    memset(lo, 0x5a, 64);
+    return 0;
+}
+
+static void overflow_loop_stack(void *arg)
+{
+    (void)arg;
+    if (setenv("EDDY_STACK_GUARDS", "0", 1) != 0)
+        _exit(125);
+    ed_stack_size(16 * 1024);
+    if (ed_go(sleeper_task, NULL) != 0 || ed_delay(0, overflowing_callback, NULL) == 0)
+        _exit(124);
+    ed_run(); /* the loop runs on a stack of its own while main waits */
+}
+
+/* A callback overflowing the loop's unguarded stack is caught when the
+ * loop next switches to a task. */
+START_TEST(test_overflow_unguarded_loop_stack_aborts)
+{
     char out[8192];
-    int status = run_child(overflow_unguarded, "canary-diver", out, sizeof out);
-    expect_abort_naming(status, out, "canary-diver");
+    int status = run_child(overflow_loop_stack, NULL, out, sizeof out);
+    expect_abort_naming(status, out, "event loop callback");
     ck_assert_msg(strstr(out, "canary") != NULL, "not caught by the canary: %s", out);
     ED_TEST_END();
 }
 END_TEST
-#endif /* !__SANITIZE_THREAD__ */
 
 #else /* ED_TEST_ASAN */
 
@@ -229,9 +307,9 @@ static Suite *stack_overflow_suite(void)
     tcase_add_test(tc, test_overflow_in_task_aborts_with_name);
     tcase_add_test(tc, test_overflow_in_main_task_aborts_with_name);
     tcase_add_test(tc, test_overflow_default_stack_aborts_with_name);
-#if !defined(__SANITIZE_THREAD__)
     tcase_add_test(tc, test_overflow_unguarded_stack_aborts_with_name);
-#endif
+    tcase_add_test(tc, test_overflow_unguarded_then_fault_aborts_with_name);
+    tcase_add_test(tc, test_overflow_unguarded_loop_stack_aborts);
 #else
     tcase_add_test(tc, test_overflow_skipped_under_asan);
 #endif

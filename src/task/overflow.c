@@ -63,6 +63,8 @@ static void on_segv(int signo, siginfo_t *info, void *uctx)
                      "stack is too small (see ed_stack_size)\n",
                      kib(S->loop_stack.size));
             die(msg);
+        } else if (!f && S->loop_made && !ed__stack_intact(&S->loop_stack)) {
+            ed__loop_stack_overflowed(S);
         }
     }
     /* Not a guard page: let whatever handled SIGSEGV before take it; the
@@ -117,5 +119,15 @@ void ed__stack_overflowed(const struct ed__task *t)
              "eddy: stack overflow in task '%s' (created at %s:%d): its unguarded %zu KiB "
              "stack's canary was overwritten (see ed_stack_size)\n",
              ed__task_name(t, name), t->f.file, t->f.line, kib(t->stack.size));
+    die(msg);
+}
+
+void ed__loop_stack_overflowed(const struct ed__sched *S)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "eddy: stack overflow in an event loop callback: the loop's unguarded %zu KiB "
+             "stack's canary was overwritten (see ed_stack_size)\n",
+             kib(S->loop_stack.size));
     die(msg);
 }

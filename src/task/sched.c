@@ -98,6 +98,8 @@ static inline __attribute__((always_inline)) void transfer(struct ed__sched *S,
     struct ed__context *to_ctx = to ? &to->ctx : S->tick_ctx;
     if (from && from != &S->main)
         ed__stack_check(ed__task_of(from));
+    else if (!from && from_ctx == &S->loop_ctx && !ed__stack_intact(&S->loop_stack))
+        ed__loop_stack_overflowed(S);
     S->current = to;
     ed__context_switch(from_ctx, to_ctx, exiting);
     if (S->zombie)

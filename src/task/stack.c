@@ -80,6 +80,15 @@ static bool take_guard(void)
         }
         /* Each guarded stack splits its slab: two mappings. */
         long budget_now = max / 2 - MAPPINGS_LEFT / 2;
+        /* A program that needs the mappings for itself (or a test that
+         * needs unguarded stacks) can ask for fewer. */
+        const char *env = getenv("EDDY_STACK_GUARDS");
+        if (env && *env) {
+            char *end;
+            long cap = strtol(env, &end, 10);
+            if (!*end && cap >= 0 && cap < budget_now)
+                budget_now = cap;
+        }
         long expected = -1;
         atomic_compare_exchange_strong(&guard_budget, &expected, budget_now > 0 ? budget_now : 0);
     }
@@ -88,7 +97,7 @@ static bool take_guard(void)
             return true;
     if (!atomic_flag_test_and_set(&said_unguarded))
         fprintf(stderr, "eddy: the mapping budget for guarded coroutine stacks is spent "
-                        "(vm.max_map_count); new stacks have no guard page, and overflow is "
+                        "(vm.max_map_count, or EDDY_STACK_GUARDS); new stacks have no guard page, and overflow is "
                         "detected by a canary checked at every switch\n");
     return false;
 }

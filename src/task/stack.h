@@ -6,8 +6,9 @@
  * lasts: a guard page splits its slab's mapping, and Linux allows
  * vm.max_map_count (65530) mappings in all, so guarded stacks stop at
  * max_map_count/2 - 4096 (28,669 by default), leaving 8,192 mappings to the
- * program. Later stacks have a canary word below them instead, checked at
- * every switch away from them, and come in larger slabs (fewer mappings);
+ * program (EDDY_STACK_GUARDS=N in the environment lowers the count to N).
+ * Later stacks have a canary word below them instead, checked at every
+ * switch away from them, and come in larger slabs (fewer mappings);
  * eddy says so once on stderr. A pooled stack's canary lies in the top
  * bytes of the stack below it in the slab, a page that stack's own frames
  * keep resident anyway: a parked task then costs one page, not two. */

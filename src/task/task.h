@@ -190,6 +190,8 @@ int ed__overflow_guard_install(struct ed__sched *S);
 void ed__overflow_guard_remove(struct ed__sched *S);
 /* Reports an overflowed unguarded stack and aborts. */
 void ed__stack_overflowed(const struct ed__task *t) __attribute__((noreturn));
+/* The same for the loop's own stack, where callbacks run while main waits. */
+void ed__loop_stack_overflowed(const struct ed__sched *S) __attribute__((noreturn));
 
 /* Runs at every switch away from a task: one flag test for guarded stacks. */
 static inline void ed__stack_check(const struct ed__task *t)
