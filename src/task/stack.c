@@ -97,8 +97,8 @@ static bool take_guard(void)
             return true;
     if (!atomic_flag_test_and_set(&said_unguarded))
         fprintf(stderr, "eddy: the mapping budget for guarded coroutine stacks is spent "
-                        "(vm.max_map_count, or EDDY_STACK_GUARDS); new stacks have no guard page, and overflow is "
-                        "detected by a canary checked at every switch\n");
+                        "(vm.max_map_count, or EDDY_STACK_GUARDS); new stacks have no guard "
+                        "page, and overflow is detected by a canary checked at every switch\n");
     return false;
 }
 
